@@ -49,9 +49,10 @@ export class SqliteFeatureCache implements FeatureCache {
       this.misses++;
       return null;
     }
-    let tensors: TensorMeta[] | null = null;
+    let tensors: TensorMeta[] | null;
     try {
       tensors = JSON.parse(row.tensors) as TensorMeta[];
+      if (!Array.isArray(tensors) || !tensors.every((t) => Array.isArray(t?.shape))) tensors = null;
     } catch {
       tensors = null;
     }
