@@ -25,8 +25,6 @@ export interface UnpickleOptions {
   path: string;
 }
 
-const MARK = Symbol('mark');
-
 export function unsafePickle(path: string, what: string): SatError {
   return new SatError('UNSAFE_PICKLE', `"${path}" asks to load the Python object ${what}, which is not a tensor or a dictionary. It was rejected without running anything: a pickle can execute code, and weights need none.`, {
     hint: 'If you trust the file, re-save only the tensors (torch.save(model.state_dict(), path), or better a .safetensors file) and load that instead.',
