@@ -1,0 +1,50 @@
+// A CrsRef from the UI ('EPSG:<code>' or a proj4/WKT definition) resolved to something proj4 accepts.
+import proj4 from 'proj4';
+import { UnknownCrsError } from '../../shared/errors';
+
+const cache = new Map<string, string>();
+
+export type EpsgLookup = (code: number) => string | null;
+
+let epsgLookup: EpsgLookup = () => null;
+
+/** The raster engine's bundled EPSG table plugs in here, so every code a GeoTIFF can carry resolves offline. */
+export function setEpsgLookup(lookup: EpsgLookup): void {
+  epsgLookup = lookup;
+  cache.clear();
+}
+
+export function resolveCrs(ref: string): string {
+  const hit = cache.get(ref);
+  if (hit) return hit;
+  let def: string | null;
+  const m = /^\s*(?:EPSG|urn:ogc:def:crs:EPSG:[0-9.]*:)\s*:?\s*(\d+)\s*$/i.exec(ref);
+  if (m) {
+    const code = Number(m[1]);
+    def = proj4.defs(`EPSG:${code}`) ? `EPSG:${code}` : epsgLookup(code);
+    if (!def) throw new UnknownCrsError(`EPSG:${code}`, 'This EPSG code is not in the bundled CRS table; reproject the data to a common CRS with GDAL (gdalwarp / ogr2ogr -t_srs).');
+  } else if (/^\s*(urn:ogc:def:crs:OGC:1\.3:CRS84|CRS84|OGC:CRS84)\s*$/i.test(ref)) {
+    def = 'EPSG:4326';
+  } else {
+    try {
+      proj4(ref, 'EPSG:4326');
+      def = ref;
+    } catch {
+      throw new UnknownCrsError(`"${ref.slice(0, 80)}"`, 'Use an EPSG code or a proj4 definition.');
+    }
+  }
+  cache.set(ref, def);
+  return def;
+}
+
+/** A point transformer between two CrsRefs; the identity when both resolve to the same definition. */
+export function transformer(from: string, to: string): (xy: readonly [number, number]) => [number, number] {
+  const a = resolveCrs(from);
+  const b = resolveCrs(to);
+  if (a === b) return (xy) => [xy[0], xy[1]];
+  const t = proj4(a, b);
+  return (xy) => {
+    const [x, y] = t.forward([xy[0], xy[1]]);
+    return [x!, y!];
+  };
+}

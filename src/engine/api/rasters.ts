@@ -1,0 +1,127 @@
+// The open rasters of an engine: each gets an id the UI uses for statistics, identify, analysis and the served
+// bytes the map reads. Opening the same file twice returns the same handle.
+import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import type { IdentifyResult, RasterHandle, RasterStatistics } from '../../shared/contract';
+import { FileNotFoundError, InvalidArgumentError, SatError } from '../../shared/errors';
+import type { GeoTransform } from '../../shared/geometry';
+import { openRaster } from '../raster/open';
+import type { RasterSource } from '../raster/source';
+import { bandStatistics } from './bandStatistics';
+import { transformer } from './crsRef';
+
+/** Longest side of the grid statistics are computed on. */
+const STATS_SAMPLE = 1024;
+
+interface OpenRaster {
+  readonly handle: RasterHandle;
+  readonly source: RasterSource;
+  /** The file whose bytes the map reads (the original, or a COG made on open). */
+  readonly servedPath: string;
+  readonly servedBytes: number;
+}
+
+export function invertTransform(t: GeoTransform): GeoTransform {
+  const det = t[1] * t[5] - t[2] * t[4];
+  if (det === 0) throw new InvalidArgumentError('The raster geotransform is singular (zero pixel size).');
+  const a = t[5] / det, b = -t[2] / det, d = -t[4] / det, e = t[1] / det;
+  return [-(a * t[0] + b * t[3]), a, b, -(d * t[0] + e * t[3]), d, e];
+}
+
+export function applyTransform(t: GeoTransform, x: number, y: number): [number, number] {
+  return [t[0] + x * t[1] + y * t[2], t[3] + x * t[4] + y * t[5]];
+}
+
+export class RasterRegistry {
+  private readonly byId = new Map<string, OpenRaster>();
+  private readonly byPath = new Map<string, string>();
+
+  async open(path: string, signal?: AbortSignal): Promise<RasterHandle> {
+    const full = resolve(path);
+    const known = this.byPath.get(full);
+    if (known) return this.byId.get(known)!.handle;
+    let bytes: number;
+    try {
+      const st = await stat(full);
+      if (st.isDirectory()) throw new InvalidArgumentError(`"${full}" is a folder, not a raster file.`);
+      bytes = st.size;
+    } catch (e) {
+      if (e instanceof SatError) throw e;
+      throw new FileNotFoundError(full, 'raster');
+    }
+    const source = await openRaster(full, { signal });
+    const rasterId = randomUUID();
+    const handle: RasterHandle = {
+      rasterId,
+      name: basename(full),
+      info: source.info,
+      served: {
+        kind: 'original', bytes,
+        note: source.info.tiled ? null : 'Served as stored (striped layout); a cloud-optimized copy would draw faster at large sizes.',
+      },
+    };
+    this.byId.set(rasterId, { handle, source, servedPath: full, servedBytes: bytes });
+    this.byPath.set(full, rasterId);
+    return handle;
+  }
+
+  get(rasterId: string): OpenRaster {
+    const r = this.byId.get(rasterId);
+    if (!r) throw new InvalidArgumentError(`No open raster has the id "${rasterId}".`, 'Open the raster again (it may have been closed or the engine restarted).');
+    return r;
+  }
+
+  servedFile(rasterId: string): { path: string; size: number } | null {
+    const r = this.byId.get(rasterId);
+    return r ? { path: r.servedPath, size: r.servedBytes } : null;
+  }
+
+  async statistics(rasterId: string, bands: readonly number[] | null, signal?: AbortSignal): Promise<RasterStatistics> {
+    const { source } = this.get(rasterId);
+    const { info } = source;
+    const list = bands ?? Array.from({ length: info.bands }, (_, i) => i);
+    for (const b of list) if (b >= info.bands) throw new InvalidArgumentError(`Band ${b + 1} does not exist: the raster has ${info.bands} bands.`);
+    const scale = Math.min(1, STATS_SAMPLE / Math.max(info.width, info.height));
+    const outWidth = Math.max(1, Math.round(info.width * scale));
+    const outHeight = Math.max(1, Math.round(info.height * scale));
+    const block = await source.read({
+      window: { x: 0, y: 0, width: info.width, height: info.height },
+      bands: list, outWidth, outHeight, overview: scale < 1 ? 'auto' : 0, resampling: 'nearest', signal,
+    });
+    return {
+      bands: list.map((b, i) => bandStatistics(b, block.bands[i]!, block.valid)),
+      approximate: scale < 1,
+      sampledFrom: scale < 1 ? `a ${outWidth}×${outHeight} sample of ${info.width}×${info.height}` : `all ${info.width}×${info.height} pixels`,
+    };
+  }
+
+  async identify(rasterId: string, x: number, y: number, crs: string): Promise<IdentifyResult> {
+    const { source } = this.get(rasterId);
+    const { info } = source;
+    const rasterXY: [number, number] = info.crs ? transformer(crs, info.crs.definition)([x, y]) : [x, y];
+    const [col, row] = applyTransform(invertTransform(info.transform), rasterXY[0], rasterXY[1]);
+    const bandNames = info.bandNames.map((n, i) => n ?? `Band ${i + 1}`);
+    const pc = Math.floor(col);
+    const pr = Math.floor(row);
+    if (!(pc >= 0 && pr >= 0 && pc < info.width && pr < info.height)) {
+      return { inside: false, pixel: null, values: [], bandNames, rasterXY };
+    }
+    const block = await source.read({ window: { x: pc, y: pr, width: 1, height: 1 } });
+    const valid = block.valid[0] === 1;
+    return { inside: true, pixel: { col: pc, row: pr }, values: block.bands.map((b) => (valid ? Number(b[0]) : null)), bandNames, rasterXY };
+  }
+
+  async close(rasterId: string): Promise<boolean> {
+    const r = this.byId.get(rasterId);
+    if (!r) return false;
+    this.byId.delete(rasterId);
+    this.byPath.delete(r.servedPath);
+    await r.source.close();
+    return true;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.byId.keys()].map((id) => this.close(id)));
+  }
+}
