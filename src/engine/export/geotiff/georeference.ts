@@ -1,0 +1,118 @@
+// Georeferencing as TIFF tags: the GeoKey directory (GeoTIFF 1.0 key set, as GDAL writes it by default)
+// and the raster-to-model transform (tie point + pixel scale for north-up rasters, a full
+// ModelTransformation for rotated or south-up ones).
+import type { GeoTransform } from '../../../shared/geometry';
+import { InvalidArgumentError } from '../../../shared/errors';
+import { asciiEntry, numericEntry, type IfdEntry } from './ifd';
+import { FieldType, Tag } from './tiff-tags';
+
+/** The CRS a file declares. */
+export type CrsSpec =
+  /** An EPSG code; `geographic` picks GeographicTypeGeoKey (lon/lat) over ProjectedCSTypeGeoKey. */
+  | { readonly kind: 'epsg'; readonly code: number; readonly geographic: boolean; readonly name?: string }
+  /**
+   * A CRS with no EPSG code. Written as a user-defined CRS (ProjectedCSTypeGeoKey or
+   * GeographicTypeGeoKey = 32767) whose definition is the WKT in an "ESRI PE String" citation, the
+   * convention GDAL, ArcGIS and QGIS read back.
+   */
+  | { readonly kind: 'wkt'; readonly wkt: string; readonly geographic: boolean }
+  /** GeoKeys copied verbatim from a source GeoTIFF (keeps any CRS GDAL wrote, exactly). */
+  | { readonly kind: 'geokeys'; readonly directory: ArrayLike<number>; readonly doubles?: ArrayLike<number>; readonly ascii?: string };
+
+const Key = {
+  GTModelType: 1024,
+  GTRasterType: 1025,
+  GTCitation: 1026,
+  GeographicType: 2048,
+  GeogCitation: 2049,
+  ProjectedCSType: 3072,
+  PCSCitation: 3073,
+} as const;
+const ModelType = { Projected: 1, Geographic: 2 } as const;
+const RasterPixelIsArea = 1;
+const UserDefined = 32767;
+
+type GeoKey = { id: number; short: number } | { id: number; ascii: string };
+
+/** Encodes keys into the three GeoTIFF tags (directory, doubles, ascii). */
+function encodeKeys(keys: GeoKey[]): IfdEntry[] {
+  keys.sort((a, b) => a.id - b.id);
+  const dir: number[] = [1, 1, 0, keys.length];
+  let ascii = '';
+  for (const k of keys) {
+    if ('short' in k) {
+      dir.push(k.id, 0, 1, k.short);
+    } else {
+      // Each ASCII value ends with '|' (the count includes it); readers split on it.
+      const text = k.ascii.replace(/\|/g, '/') + '|';
+      dir.push(k.id, Tag.GeoAsciiParams, text.length, ascii.length);
+      ascii += text;
+    }
+  }
+  const entries = [numericEntry(Tag.GeoKeyDirectory, FieldType.SHORT, dir)];
+  if (ascii) entries.push(asciiEntry(Tag.GeoAsciiParams, ascii));
+  return entries;
+}
+
+const wktRoots = new Set(['PROJCS', 'GEOGCS', 'COMPD_CS', 'PROJCRS', 'PROJECTEDCRS', 'GEOGCRS', 'GEOGRAPHICCRS', 'GEODCRS', 'GEODETICCRS', 'BOUNDCRS', 'COMPOUNDCRS']);
+
+export function validateCrs(crs: CrsSpec): void {
+  if (crs.kind === 'epsg') {
+    if (!Number.isInteger(crs.code) || crs.code < 1024 || crs.code > 32766) {
+      throw new InvalidArgumentError(`EPSG code ${crs.code} is not a valid GeoTIFF CRS code.`, 'Use an EPSG code between 1024 and 32766 (e.g. 4326, 32633), or give the CRS as WKT.', { code: crs.code });
+    }
+  } else if (crs.kind === 'wkt') {
+    const root = /^\s*([A-Za-z_]+)\s*\[/.exec(crs.wkt)?.[1].toUpperCase();
+    if (!root || !wktRoots.has(root)) {
+      throw new InvalidArgumentError('The CRS definition is not WKT (it should start with PROJCS[, GEOGCS[, PROJCRS[ or GEOGCRS[).', 'Give an EPSG code, or the CRS as WKT (e.g. from gdalsrsinfo -o wkt1 …). proj4 strings cannot be stored in a GeoTIFF as they are.');
+    }
+  } else {
+    const d = crs.directory;
+    if (d.length < 4 || d.length !== 4 + 4 * d[3]) {
+      throw new InvalidArgumentError('The GeoKey directory to copy is malformed (its length does not match its key count).', 'Give the CRS as an EPSG code or WKT instead.');
+    }
+  }
+}
+
+/** GeoKey directory tags for `crs`. */
+export function crsEntries(crs: CrsSpec): IfdEntry[] {
+  validateCrs(crs);
+  if (crs.kind === 'geokeys') {
+    const entries = [numericEntry(Tag.GeoKeyDirectory, FieldType.SHORT, Array.from(crs.directory))];
+    if (crs.doubles && crs.doubles.length > 0) entries.push(numericEntry(Tag.GeoDoubleParams, FieldType.DOUBLE, Array.from(crs.doubles)));
+    if (crs.ascii) entries.push(asciiEntry(Tag.GeoAsciiParams, crs.ascii));
+    return entries;
+  }
+  const keys: GeoKey[] = [{ id: Key.GTRasterType, short: RasterPixelIsArea }];
+  if (crs.kind === 'epsg') {
+    if (crs.geographic) {
+      keys.push({ id: Key.GTModelType, short: ModelType.Geographic }, { id: Key.GeographicType, short: crs.code });
+      if (crs.name) keys.push({ id: Key.GeogCitation, ascii: crs.name });
+    } else {
+      keys.push({ id: Key.GTModelType, short: ModelType.Projected }, { id: Key.ProjectedCSType, short: crs.code });
+      if (crs.name) keys.push({ id: Key.GTCitation, ascii: crs.name });
+    }
+  } else {
+    const citation = `ESRI PE String = ${crs.wkt.trim()}`;
+    if (crs.geographic) {
+      keys.push({ id: Key.GTModelType, short: ModelType.Geographic }, { id: Key.GeographicType, short: UserDefined }, { id: Key.GeogCitation, ascii: citation });
+    } else {
+      keys.push({ id: Key.GTModelType, short: ModelType.Projected }, { id: Key.ProjectedCSType, short: UserDefined }, { id: Key.PCSCitation, ascii: citation });
+    }
+  }
+  return encodeKeys(keys);
+}
+
+/** Model tags for a GDAL geotransform. */
+export function transformEntries(t: GeoTransform): IfdEntry[] {
+  if (!t.every(Number.isFinite) || t[1] * t[5] - t[2] * t[4] === 0) {
+    throw new InvalidArgumentError(`The geotransform [${t.join(', ')}] is not invertible.`, 'Give pixel sizes that are finite and non-zero.', { transform: [...t] });
+  }
+  if (t[2] === 0 && t[4] === 0 && t[5] < 0 && t[1] > 0) {
+    return [
+      numericEntry(Tag.ModelPixelScale, FieldType.DOUBLE, [t[1], -t[5], 0]),
+      numericEntry(Tag.ModelTiepoint, FieldType.DOUBLE, [0, 0, 0, t[0], t[3], 0]),
+    ];
+  }
+  return [numericEntry(Tag.ModelTransformation, FieldType.DOUBLE, [t[1], t[2], 0, t[0], t[4], t[5], 0, t[3], 0, 0, 0, 0, 0, 0, 0, 1])];
+}
