@@ -1,0 +1,66 @@
+// IEEE 754 half precision <-> float32, bit-exact with numpy/PyTorch (round to nearest, ties to even; NaN kept).
+// Written by hand because it runs over whole checkpoints (hundreds of millions of values): table-driven,
+// no per-value allocation. test/engine/nn/fp16.test.ts checks all 65536 halves and every rounding boundary.
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** float32 bits -> half bits, round to nearest even, overflow to infinity, NaN stays NaN (quiet). */
+function toHalfBits(x: number): number {
+  f32[0] = x;
+  const b = u32[0];
+  const sign = (b >>> 16) & 0x8000;
+  const exp = (b >>> 23) & 0xff;
+  let mant = b & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 | (mant >>> 13) : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign; // below half the smallest subnormal: rounds to zero
+    mant |= 0x800000;
+    const shift = 14 - e;
+    const half = 1 << (shift - 1);
+    const rest = mant & ((1 << shift) - 1);
+    let h = mant >>> shift;
+    if (rest > half || (rest === half && (h & 1))) h += 1;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h += 1; // may carry into the exponent: still correct
+  return sign | h;
+}
+
+let halfTable: Float32Array | undefined;
+function table(): Float32Array {
+  if (halfTable) return halfTable;
+  const t = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const s = h & 0x8000 ? -1 : 1;
+    const e = (h >>> 10) & 0x1f;
+    const m = h & 0x3ff;
+    if (e === 0) t[h] = s * m * 2 ** -24;
+    else if (e === 0x1f) t[h] = m ? NaN : s * Infinity;
+    else t[h] = s * (1 + m / 1024) * 2 ** (e - 15);
+  }
+  return (halfTable = t);
+}
+
+export function float32ToFloat16(src: ArrayLike<number>, out = new Uint16Array(src.length)): Uint16Array {
+  for (let i = 0; i < src.length; i++) out[i] = toHalfBits(src[i]);
+  return out;
+}
+
+export function float16ToFloat32(src: Uint16Array, out = new Float32Array(src.length)): Float32Array {
+  const t = table();
+  for (let i = 0; i < src.length; i++) out[i] = t[src[i]];
+  return out;
+}
+
+export function halfToNumber(bits: number): number {
+  return table()[bits & 0xffff];
+}
+
+export function numberToHalf(x: number): number {
+  return toHalfBits(x);
+}
