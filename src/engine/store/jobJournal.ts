@@ -109,6 +109,14 @@ export class JobJournal {
     }).immediate();
   }
 
+  /** The latest unfinished run of a job, without touching it (for estimates). */
+  findUnfinished(kind: string, paramsHash: string): { id: string; doneUnits: number } | null {
+    const r = this.db
+      .prepare("SELECT j.id, (SELECT COUNT(*) FROM job_units u WHERE u.job_id = j.id) AS done FROM jobs j WHERE params_hash = ? AND kind = ? AND status IN ('running','cancelled','interrupted','failed') ORDER BY created_at DESC LIMIT 1")
+      .get(paramsHash, kind) as { id: string; done: number } | undefined;
+    return r ? { id: r.id, doneUnits: r.done } : null;
+  }
+
   doneUnits(jobId: string): Set<number> {
     return new Set((this.db.prepare('SELECT unit FROM job_units WHERE job_id = ?').all(jobId) as { unit: number }[]).map((r) => r.unit));
   }

@@ -1,0 +1,78 @@
+// Features for a batch of tiles: read the pixels, key them by content, take what the cache has, run the
+// backbone once on the rest (one batched call), store those. A tile whose pixels are all nodata is
+// skipped: nothing is extracted for it and its output stays nodata.
+import { throwIfCancelled } from '../../shared/errors';
+import type { PixelWindow } from '../../shared/geometry';
+import type { RasterBlock, RasterSource } from '../raster/source';
+import type { FeatureCache, FeatureSet } from '../store/featureCache';
+import { featureKey, hashWindowPixels, settingsHash } from '../store/featureKey';
+import type { FeatureExtractor, InputPreparer, TileInput } from './model';
+
+export interface TileFeatures {
+  readonly window: PixelWindow;
+  readonly input: TileInput;
+  /** null when the tile holds no valid pixel. */
+  readonly features: FeatureSet | null;
+  readonly cacheHit: boolean;
+}
+
+export interface FeatureContext {
+  readonly source: RasterSource;
+  /** Identifies the raster file for the window index (path, size, mtime). */
+  readonly sourceFingerprint: string;
+  readonly preparer: InputPreparer;
+  readonly extractor: FeatureExtractor;
+  readonly cache: FeatureCache | null;
+}
+
+export function extractionSettingsHash(ctx: Pick<FeatureContext, 'preparer' | 'extractor'>): string {
+  return settingsHash(keyParts(ctx));
+}
+
+function keyParts(ctx: Pick<FeatureContext, 'preparer' | 'extractor'>) {
+  return {
+    bands: ctx.preparer.bands,
+    normalization: ctx.preparer.descriptor,
+    backboneId: ctx.extractor.id,
+    weightsHash: ctx.extractor.weightsHash,
+    extraction: { settings: ctx.extractor.settings, tileSize: ctx.extractor.tileSize },
+  };
+}
+
+export const windowId = (w: PixelWindow) => `${w.x},${w.y},${w.width},${w.height}`;
+
+export async function readTile(source: RasterSource, window: PixelWindow, bands: readonly number[], signal?: AbortSignal): Promise<RasterBlock> {
+  return source.read({ window, bands, signal });
+}
+
+export async function featuresForBatch(ctx: FeatureContext, windows: readonly PixelWindow[], signal?: AbortSignal): Promise<TileFeatures[]> {
+  throwIfCancelled(signal, 'The job');
+  const blocks = await Promise.all(windows.map((w) => readTile(ctx.source, w, ctx.preparer.bands, signal)));
+  const settings = extractionSettingsHash(ctx);
+  const parts = keyParts(ctx);
+  const out: { window: PixelWindow; input: TileInput; features: FeatureSet | null; cacheHit: boolean; key: string | null }[] = [];
+  const missing: number[] = [];
+  for (let i = 0; i < windows.length; i++) {
+    const block = blocks[i];
+    const input = ctx.preparer.prepare(block);
+    if (!block.valid.some((v) => v !== 0)) {
+      out.push({ window: windows[i], input, features: null, cacheHit: false, key: null });
+      continue;
+    }
+    const key = featureKey({ contentHash: hashWindowPixels(block), ...parts });
+    const cached = ctx.cache?.get(key) ?? null;
+    out.push({ window: windows[i], input, features: cached, cacheHit: cached !== null, key });
+    if (!cached) missing.push(i);
+    ctx.cache?.indexWindow(ctx.sourceFingerprint, windowId(windows[i]), settings, key);
+  }
+  if (missing.length > 0) {
+    throwIfCancelled(signal, 'The job');
+    const extracted = await ctx.extractor.extract(missing.map((i) => out[i].input), signal);
+    if (extracted.length !== missing.length) throw new Error(`backbone ${ctx.extractor.id} returned ${extracted.length} feature sets for ${missing.length} tiles`);
+    missing.forEach((i, k) => {
+      out[i].features = extracted[k];
+      ctx.cache?.put(out[i].key!, extracted[k], { backbone: ctx.extractor.id });
+    });
+  }
+  return out.map(({ window, input, features, cacheHit }) => ({ window, input, features, cacheHit }));
+}
