@@ -33,4 +33,8 @@ export interface RasterInfo {
   readonly bandNames: readonly (string | null)[];
   readonly interleave: 'pixel' | 'band';
   readonly format: 'GeoTIFF' | 'PNG' | 'JPEG';
+  /** Which pixels reads mark invalid: nodata value, an alpha band, an internal (GDAL) mask, or none. */
+  readonly mask: 'none' | 'nodata' | 'alpha' | 'internal';
+  /** Things a user should know (no georeferencing, a CRS that could not be resolved, ignored tags...). */
+  readonly notes: readonly string[];
 }
