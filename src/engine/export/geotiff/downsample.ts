@@ -1,6 +1,7 @@
 // 2× reduction of one tile into a quadrant of its parent overview tile. Kernels follow GDAL's overview
 // resampling for an exact factor of 2: nearest takes the top-left pixel of each 2×2 block, average is
-// the mean of the valid pixels (nodata and NaN skipped, integers rounded half up), mode the most
+// the mean of the valid pixels (nodata and NaN skipped; integers rounded half away from zero, as GDAL
+// does: 2.5 → 3, -66.5 → -67), mode the most
 // frequent valid value (on a tie, the value that reached the top count first in row order).
 import type { SampleArray } from './sample-type';
 
@@ -23,6 +24,8 @@ export function reduceTile(method: Resampling, src: SampleArray, dst: SampleArra
   else if (method === 'average') average(src, dst, p);
   else mode(src, dst, p);
 }
+
+const roundHalfAway = (x: number): number => (x < 0 ? -Math.floor(0.5 - x) : Math.floor(x + 0.5));
 
 function nearest(src: SampleArray, dst: SampleArray, p: ReduceParams): void {
   const T = p.tileSize;
@@ -54,7 +57,7 @@ function average(src: SampleArray, dst: SampleArray, p: ReduceParams): void {
     if (twoRows) {
       for (; i < fastW; i++) {
         const c = r0 + 2 * i;
-        dst[d + i] = Math.floor((src[c] + src[c + 1] + src[c + T] + src[c + T + 1] + 2) / 4);
+        dst[d + i] = roundHalfAway((src[c] + src[c + 1] + src[c + T] + src[c + T + 1]) / 4);
       }
     }
     for (; i < ow; i++) {
@@ -73,7 +76,7 @@ function average(src: SampleArray, dst: SampleArray, p: ReduceParams): void {
         n++;
       }
       if (n === 0) dst[d + i] = hasNodata ? nd : NaN;
-      else dst[d + i] = isFloat ? sum / n : Math.floor(sum / n + 0.5);
+      else dst[d + i] = isFloat ? sum / n : roundHalfAway(sum / n);
     }
   }
 }

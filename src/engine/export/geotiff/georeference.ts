@@ -5,15 +5,16 @@ import type { GeoTransform } from '../../../shared/geometry';
 import { InvalidArgumentError } from '../../../shared/errors';
 import { asciiEntry, numericEntry, type IfdEntry } from './ifd';
 import { FieldType, Tag } from './tiff-tags';
+import { peCitation } from './wkt-citation';
 
 /** The CRS a file declares. */
 export type CrsSpec =
   /** An EPSG code; `geographic` picks GeographicTypeGeoKey (lon/lat) over ProjectedCSTypeGeoKey. */
   | { readonly kind: 'epsg'; readonly code: number; readonly geographic: boolean; readonly name?: string }
   /**
-   * A CRS with no EPSG code. Written as a user-defined CRS (ProjectedCSTypeGeoKey or
-   * GeographicTypeGeoKey = 32767) whose definition is the WKT in an "ESRI PE String" citation, the
-   * convention GDAL, ArcGIS and QGIS read back.
+   * A CRS with no EPSG code. Written as a user-defined CRS (GTModelTypeGeoKey and
+   * ProjectedCSTypeGeoKey or GeographicTypeGeoKey = 32767) whose definition is the WKT in an
+   * "ESRI PE String" PCS citation, the convention GDAL, ArcGIS and QGIS read back.
    */
   | { readonly kind: 'wkt'; readonly wkt: string; readonly geographic: boolean }
   /** GeoKeys copied verbatim from a source GeoTIFF (keeps any CRS GDAL wrote, exactly). */
@@ -38,19 +39,21 @@ type GeoKey = { id: number; short: number } | { id: number; ascii: string };
 function encodeKeys(keys: GeoKey[]): IfdEntry[] {
   keys.sort((a, b) => a.id - b.id);
   const dir: number[] = [1, 1, 0, keys.length];
-  let ascii = '';
+  const parts: Buffer[] = [];
+  let asciiBytes = 0;
   for (const k of keys) {
     if ('short' in k) {
       dir.push(k.id, 0, 1, k.short);
     } else {
-      // Each ASCII value ends with '|' (the count includes it); readers split on it.
-      const text = k.ascii.replace(/\|/g, '/') + '|';
-      dir.push(k.id, Tag.GeoAsciiParams, text.length, ascii.length);
-      ascii += text;
+      // Each ASCII value ends with '|' (the count includes it); counts and offsets are in bytes.
+      const text = Buffer.from(k.ascii.replace(/\|/g, '/') + '|', 'utf8');
+      dir.push(k.id, Tag.GeoAsciiParams, text.length, asciiBytes);
+      parts.push(text);
+      asciiBytes += text.length;
     }
   }
   const entries = [numericEntry(Tag.GeoKeyDirectory, FieldType.SHORT, dir)];
-  if (ascii) entries.push(asciiEntry(Tag.GeoAsciiParams, ascii));
+  if (parts.length > 0) entries.push({ tag: Tag.GeoAsciiParams, type: FieldType.ASCII, values: Buffer.concat([...parts, Buffer.from([0])]) });
   return entries;
 }
 
@@ -93,12 +96,10 @@ export function crsEntries(crs: CrsSpec): IfdEntry[] {
       if (crs.name) keys.push({ id: Key.GTCitation, ascii: crs.name });
     }
   } else {
-    const citation = `ESRI PE String = ${crs.wkt.trim()}`;
-    if (crs.geographic) {
-      keys.push({ id: Key.GTModelType, short: ModelType.Geographic }, { id: Key.GeographicType, short: UserDefined }, { id: Key.GeogCitation, ascii: citation });
-    } else {
-      keys.push({ id: Key.GTModelType, short: ModelType.Projected }, { id: Key.ProjectedCSType, short: UserDefined }, { id: Key.PCSCitation, ascii: citation });
-    }
+    // GDAL (3.6 checked) reads the PE string only when the model type is user-defined too, which is
+    // also what its own GEOTIFF_KEYS_FLAVOR=ESRI_PE writes.
+    const citation = peCitation(crs.wkt);
+    keys.push({ id: Key.GTModelType, short: UserDefined }, { id: crs.geographic ? Key.GeographicType : Key.ProjectedCSType, short: UserDefined }, { id: Key.PCSCitation, ascii: citation });
   }
   return encodeKeys(keys);
 }
