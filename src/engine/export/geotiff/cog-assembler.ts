@@ -2,7 +2,7 @@
 // level's tiles, smallest level first, in TIFF tile order, each framed by GDAL's leader and trailer.
 // Streams through one fixed buffer, so memory does not grow with the file.
 import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
-import { throwIfCancelled } from '../../../shared/errors';
+import { isSatError, throwIfCancelled } from '../../../shared/errors';
 import type { CogLayout } from './cog-layout';
 import { ioError } from './temp-files';
 import type { TileSpool } from './tile-spool';
@@ -51,10 +51,11 @@ export function assembleCog(path: string, layout: CogLayout, spools: readonly Ti
       }
     }
     flush();
+    throwIfCancelled(signal, 'Writing the GeoTIFF');
     if (filePos !== layout.totalSize) throw new Error(`assembleCog: wrote ${filePos} bytes, planned ${layout.totalSize}`);
     fdatasyncSync(fd);
   } catch (e) {
-    if (e instanceof Error && (e as NodeJS.ErrnoException).code) throw ioError(path, 'write', e);
+    if (!isSatError(e) && typeof (e as NodeJS.ErrnoException).code === 'string') throw ioError(path, 'write', e);
     throw e;
   } finally {
     closeSync(fd);

@@ -188,7 +188,10 @@ export function resolveCogOptions(o: CogWriterOptions): ResolvedCogOptions {
 
   if (o.bandNames && o.bandNames.length !== o.bands) throw bad(`${o.bandNames.length} band names for ${o.bands} bands.`, 'Give one name per band.');
   if (o.crs) validateCrs(o.crs);
-  if (o.transform && (o.transform.length !== 6 || !o.transform.every(Number.isFinite))) throw bad('The geotransform must be six finite numbers (GDAL order).', 'e.g. [originX, pixelWidth, 0, originY, 0, -pixelHeight].');
+  const t = o.transform;
+  if (t && (t.length !== 6 || !t.every(Number.isFinite) || t[1] * t[5] - t[2] * t[4] === 0)) {
+    throw bad(`The geotransform [${Array.from(t).join(', ')}] is not six finite numbers with non-zero pixel sizes (GDAL order).`, 'e.g. [originX, pixelWidth, 0, originY, 0, -pixelHeight].');
+  }
 
   return {
     width: o.width, height: o.height, bands: o.bands, type, tileSize, compression, level, predictor, interleave, levels,

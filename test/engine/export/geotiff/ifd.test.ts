@@ -48,6 +48,6 @@ describe('IFD encoding', () => {
   });
 
   it('stores UTF-8 text with its NUL in ASCII entries (as GDAL does for metadata)', () => {
-    expect([...asciiEntry(42112, 'é').values]).toEqual([0xc3, 0xa9, 0]);
+    expect(Array.from(asciiEntry(42112, "é").values)).toEqual([0xc3, 0xa9, 0]);
   });
 });

@@ -5,7 +5,7 @@ import { floatingPointDifference, horizontalDifference } from '../../../../src/e
 // geotiff.js's predictor decoding, an independent implementation of the inverse (the raw decoder
 // leaves the bytes as they are, so only the predictor is undone).
 class RawDecoder extends BaseDecoder {
-  decodeBlock(buffer: ArrayBufferLike) { return buffer; }
+  override decodeBlock(buffer: ArrayBufferLike) { return buffer; }
 }
 function applyPredictor(block: ArrayBufferLike, predictor: number, width: number, height: number, bitsPerSample: number[], planar: number): Promise<ArrayBufferLike> {
   return new RawDecoder({ tileWidth: width, tileHeight: height, predictor, bitsPerSample, planarConfiguration: planar }).decode(block);
