@@ -32,7 +32,30 @@ export interface PolygonizeOptions {
   readonly nodata?: number | null;
   /** Per-pixel weight summed per polygon (e.g. the probability of the pixel's class, 0–1). */
   readonly weights?: ArrayLike<number>;
+  /** Keep vertices where three or more regions meet (or two meet diagonally) even on a straight run,
+   *  so shared boundaries can be split into arcs there (see simplify.ts). */
+  readonly keepNodes?: boolean;
   readonly signal?: AbortSignal;
+}
+
+/**
+ * Pixel corners where three or more regions (nodata and the outside counting as one) meet, or where two
+ * meet diagonally: the end points of the boundary arcs two polygons share. Index: row·(width+1)+col.
+ */
+export function boundaryNodes(labels: Int32Array, width: number, height: number): Uint8Array {
+  const W1 = width + 1;
+  const nodes = new Uint8Array(W1 * (height + 1));
+  const lab = (x: number, y: number) => (x < 0 || y < 0 || x >= width || y >= height ? -1 : labels[y * width + x]);
+  for (let y = 0; y <= height; y++) {
+    for (let x = 0; x <= width; x++) {
+      const a = lab(x - 1, y - 1), b = lab(x, y - 1), c = lab(x - 1, y), d = lab(x, y);
+      const distinct = 1 + (b !== a ? 1 : 0) + (c !== a && c !== b ? 1 : 0) + (d !== a && d !== b && d !== c ? 1 : 0);
+      if (distinct >= 3 || (distinct === 2 && a === d && b === c)) nodes[y * W1 + x] = 1;
+    }
+  }
+  // The raster's corners too, so simplification never cuts the footprint's corners.
+  nodes[0] = nodes[width] = nodes[height * W1] = nodes[height * W1 + width] = 1;
+  return nodes;
 }
 
 /** Largest mask polygonized in memory (labels take 4 bytes a pixel, edge marks 1 byte). */
@@ -100,6 +123,10 @@ const NX = [0, 1, 0, -1];
 const NY = [-1, 0, 1, 0];
 
 export function polygonize(mask: ArrayLike<number>, width: number, height: number, opts: PolygonizeOptions = {}): PixelPolygon[] {
+  return polygonizeWithNodes(mask, width, height, opts).polygons;
+}
+
+export function polygonizeWithNodes(mask: ArrayLike<number>, width: number, height: number, opts: PolygonizeOptions = {}): { polygons: PixelPolygon[]; nodes: Uint8Array | null } {
   if (width * height > MAX_POLYGONIZE_PIXELS) {
     throw new AbsurdSizeError(
       `Polygonizing a ${width} × ${height} mask in memory needs about ${((width * height * 6) / 1e9).toFixed(1)} GB.`,
@@ -138,6 +165,8 @@ export function polygonize(mask: ArrayLike<number>, width: number, height: numbe
     }
   }
 
+  const nodes = opts.keepNodes ? boundaryNodes(labels, width, height) : null;
+  const W1 = width + 1;
   const visited = new Uint8Array(width * height); // 4 bits: sides already traced
   const rings: number[][][][] = Array.from({ length: count }, () => []);
   for (let y0 = 0; y0 < height; y0++) {
@@ -154,7 +183,7 @@ export function polygonize(mask: ArrayLike<number>, width: number, height: numbe
         let lastDir = -1;
         for (;;) {
           visited[y * width + x] |= 1 << s;
-          if (s !== lastDir) {
+          if (s !== lastDir || (nodes && nodes[(y + SY[s]) * W1 + x + SX[s]])) {
             ring.push([x + SX[s], y + SY[s]]);
             lastDir = s;
           }
@@ -185,7 +214,8 @@ export function polygonize(mask: ArrayLike<number>, width: number, height: numbe
         // The start vertex may lie mid-way along a straight run: drop it if collinear.
         if (ring.length > 2) {
           const a = ring[ring.length - 1], b = ring[0], d = ring[1];
-          if ((b[0] - a[0]) * (d[1] - b[1]) - (b[1] - a[1]) * (d[0] - b[0]) === 0) ring.shift();
+          const isNode = nodes !== null && nodes[b[1] * W1 + b[0]] === 1;
+          if (!isNode && (b[0] - a[0]) * (d[1] - b[1]) - (b[1] - a[1]) * (d[0] - b[0]) === 0) ring.shift();
         }
         ring.push([ring[0][0], ring[0][1]]);
         rings[c].push(ring);
@@ -201,7 +231,7 @@ export function polygonize(mask: ArrayLike<number>, width: number, height: numbe
     const ordered = [rs[outer], ...rs.filter((_, k) => k !== outer)];
     out.push({ value: value[c], pixels: pixels[c], rings: ordered, weightSum: weightSum[c], bbox: [bbox[4 * c], bbox[4 * c + 1], bbox[4 * c + 2], bbox[4 * c + 3]] });
   }
-  return out;
+  return { polygons: out, nodes };
 }
 
 /** Shoelace signed area of a closed ring (positive = clockwise on screen in pixel space). */
