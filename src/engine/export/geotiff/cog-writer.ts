@@ -68,6 +68,11 @@ export class CogWriter {
   get tilesAcross(): number { return this.options.levels[0].tilesAcross; }
   get tilesDown(): number { return this.options.levels[0].tilesDown; }
   get levels(): readonly LevelGeometry[] { return this.options.levels; }
+  /** Bytes held by overview tiles still waiting for children: the writer's memory beyond tiles in flight. */
+  get pendingOverviewBytes(): number {
+    const o = this.options;
+    return this.builder.pendingTiles * o.tileSize * o.tileSize * o.bands * o.type.bytes;
+  }
 
   /** The pixel window tile (col, row) covers, clipped to the raster. */
   tileWindow(col: number, row: number): PixelWindow {
