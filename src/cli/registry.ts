@@ -3,4 +3,7 @@ import type { CliCommand } from './command';
 // Commands are loaded lazily so `satdifuser info` does not pay for onnxruntime or SQLite start-up.
 export const commands: Record<string, { summary: string; load: () => Promise<CliCommand> }> = {
   serve: { summary: 'Run the app in a browser (web mode) on 127.0.0.1', load: async () => (await import('./commands/serve')).command },
+  info: { summary: 'Describe a raster (size, bands, CRS, transform, overviews), like gdalinfo', load: async () => (await import('./commands/info')).command },
+  tiles: { summary: 'List the tile grid (windows, cores, transforms) over a raster or an AOI', load: async () => (await import('./commands/tiles')).command },
+  demo: { summary: 'Run the main job on the bundled sample scene', load: async () => (await import('./commands/demo')).command },
 };
