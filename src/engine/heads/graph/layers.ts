@@ -123,22 +123,16 @@ export function batchNormTrain(ctx: HeadGraphContext, x: Value): Value {
   const variance = op.reduceMean(op.mul(centred, centred), [0, 2, 3]);
   const y = op.div(centred, op.sqrt(op.add(variance, BN_EPS)));
   // n / (n - 1) with n = batch·H·W, computed in-graph because the batch dim is symbolic
-  const count = elementsPerChannel(x);
-  const unbiased = op.mul(variance, op.div(count, op.sub(count, 1)));
+  // PyTorch moves running_var towards the UNBIASED batch variance: n/(n−1) with n = batch·H·W
+  const [b, , h, w] = x.shape;
+  if (typeof b !== 'number') throw new InvalidArgumentError('Training graphs need a fixed batch size (BatchNorm statistics and their gradients are per batch).');
+  const count = b * (h as number) * (w as number);
+  const unbiased = op.mul(variance, count > 1 ? count / (count - 1) : 1);
   ctx.stateUpdates.push(
     { name: rm.name, value: op.add(op.mul(rm, 1 - BN_MOMENTUM), op.mul(op.reshape(mean, [c]), BN_MOMENTUM)) },
     { name: rv.name, value: op.add(op.mul(rv, 1 - BN_MOMENTUM), op.mul(op.reshape(unbiased, [c]), BN_MOMENTUM)) },
   );
   return op.add(op.mul(y, op.reshape(gamma, [c, 1, 1])), op.reshape(beta, [c, 1, 1]));
-}
-
-/** batch·H·W as a float32 scalar, from the runtime shape (the batch dim is symbolic). */
-function elementsPerChannel(x: Value): Value {
-  const g = x.graph;
-  const shape = g.op1('Shape', [x], {}, { outputTypes: [{ dtype: 'int64', shape: [4] }] });
-  const dims = g.op1('Gather', [shape, g.ints([0, 2, 3], 'dims')], { axis: 0 }, { outputTypes: [{ dtype: 'int64', shape: [3] }] });
-  const prod = g.op1('ReduceProd', [dims], { keepdims: 0 }, { outputTypes: [{ dtype: 'int64', shape: [] }] });
-  return op.cast(prod, 'float32');
 }
 
 /** nn.Linear with torch's default init: params `weight` [out, in] and `bias`. */

@@ -1,6 +1,8 @@
 // The head graphs against the independent PyTorch reference (test/fixtures/heads, tools/reference_heads):
 // training-mode forward (batch-statistics BatchNorm, a given Dropout2d mask) and inference forward (BatchNorm
-// folded into the convs from running statistics), per fusion, for segmentation and classification.
+// folded into the convs from running statistics), per fusion, for segmentation and classification. The training
+// graph has a fixed batch (timesteps stacked along the batch axis); the inference graph a symbolic one (Φ emitted
+// per timestep), so both ways of sharing Φ across timesteps are checked.
 import { describe, expect, it } from 'vitest';
 import { buildHeadGraph, DROPOUT_MASK } from '../../../../src/engine/heads/graph/build';
 import { serializeModel } from '../../../../src/engine/nn/serialize';
@@ -26,7 +28,7 @@ describe('head graphs match the PyTorch reference', () => {
       const feeds: Record<string, Tensor> = {};
       for (const [k, v] of Object.entries(c.feeds)) feeds[k] = Tensor.of('float32', v.data, v.shape);
 
-      const train = buildHeadGraph(c.spec, { mode: 'train', weights: c.params, routing, outSize: c.cfg.outputSize, exposeFused: true });
+      const train = buildHeadGraph(c.spec, { mode: 'train', batch: c.cfg.batch, weights: c.params, routing, outSize: c.cfg.outputSize, exposeFused: true });
       // every reference parameter is used by the graph, and nothing else is trainable
       expect(train.graph.trainableParams.map((p) => p.name).sort()).toEqual([...c.params.keys()].sort());
       const trainFeeds = { ...feeds };
