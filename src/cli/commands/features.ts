@@ -61,6 +61,8 @@ export const command: CliCommand = {
       bar.finish(`${files.length} tap files in ${out}`);
       return 0;
     }
+    const missing = ['unet', 'scheduler', 'latent', 'prompt-embedding'].filter((k) => !p.flags.has(k));
+    if (missing.length) throw new InvalidArgumentError(`Missing ${missing.map((k) => `--${k}`).join(', ')}.`, usage);
     const latent = readNpy(required(p, 'latent', usage));
     const pe = readNpy(required(p, 'prompt-embedding', usage));
     const sets = await extractFromLatent({

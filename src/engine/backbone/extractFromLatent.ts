@@ -47,7 +47,7 @@ export async function extractFromLatent(o: LatentExtraction): Promise<TapSet[]> 
   }
   o.onProgress?.('building the UNet graph', 0, 1);
   const reader = comp.open();
-  let g;
+  let g: ReturnType<typeof buildUNetGraph>;
   try {
     const ws = new WeightSource(reader, (n) => n, `The UNet weights "${comp.weightsPath}"`);
     g = buildUNetGraph(cfg, ws, { height: h, width: w });
@@ -55,7 +55,6 @@ export async function extractFromLatent(o: LatentExtraction): Promise<TapSet[]> 
     reader.close();
   }
   const session = await sessionFromGraph(g, { intraOpThreads: o.threads, label: 'the UNet', providers: ['cpu'] });
-  g = undefined;
   try {
     const steps = inversionSteps(sched, o.saveLabels ?? [47, 45, 40]);
     return await invertAndTap(session, o.latent.data, o.latent.shape, {

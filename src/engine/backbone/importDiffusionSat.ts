@@ -14,7 +14,7 @@ import type { TypedArray } from '../nn/dtype';
 import type { WeightReader } from '../nn/weights/reader';
 import { Tensor } from '../runtime';
 import { buildClipTextGraph, parseClipConfig } from './clipGraph';
-import { type DiffusersComponent, openComponent, readJson } from './diffusersFolder';
+import { type DiffusersComponent, openComponent } from './diffusersFolder';
 import { BACKBONE_FORMAT, userModelDir } from './modelStore';
 import { readSchedulerFolder } from './extractFromLatent';
 import { sessionFromGraph } from './sessionFromGraph';
