@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
-import react from '@vitejs/plugin-react';
+import { rendererViteConfig } from './src/server/rendererViteConfig';
 
 // Native modules (onnxruntime-node, better-sqlite3) stay external: they are loaded from node_modules at run time.
 const nativeExternals = ['onnxruntime-node', 'better-sqlite3'];
@@ -10,7 +10,8 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
-        input: { index: resolve('src/main/index.ts') },
+        // The engine runs in a utility process: its own entry, bundled beside main.
+        input: { index: resolve('src/main/index.ts'), engineProcess: resolve('src/main/engineProcess.ts') },
         external: nativeExternals,
       },
     },
@@ -22,12 +23,5 @@ export default defineConfig({
       rollupOptions: { input: { index: resolve('src/preload/index.ts') }, output: { format: 'cjs', entryFileNames: '[name].cjs' } },
     },
   },
-  renderer: {
-    root: 'src/renderer',
-    plugins: [react()],
-    build: {
-      outDir: resolve('out/renderer'),
-      rollupOptions: { input: { index: resolve('src/renderer/index.html') } },
-    },
-  },
+  renderer: rendererViteConfig(resolve('.')),
 });

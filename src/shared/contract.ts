@@ -485,7 +485,9 @@ export type EngineEvent =
   | { readonly topic: 'job.log'; readonly jobId: string; readonly level: 'info' | 'warning'; readonly message: string }
   | { readonly topic: 'job.loss'; readonly jobId: string; readonly point: LossPoint }
   | { readonly topic: 'job.finished'; readonly jobId: string; readonly kind: EngineJobKind; readonly outcome: JobOutcome<JobResult> }
-  | { readonly topic: 'engine.provider'; readonly status: ExecutionProviderStatus };
+  | { readonly topic: 'engine.provider'; readonly status: ExecutionProviderStatus }
+  /** The engine process stopped and was started again: open rasters and running jobs are gone. */
+  | { readonly topic: 'engine.restarted'; readonly reason: string };
 
 // ---------------------------------------------------------------------------------------------------------
 // Wire messages (identical on both transports)
@@ -507,3 +509,63 @@ export interface RpcEvent {
 }
 
 export type RpcMessage = RpcRequest | RpcResponse | RpcEvent;
+
+// ---------------------------------------------------------------------------------------------------------
+// The desktop bridge: what the preload exposes as `window.satdifuser` (and nothing else). The renderer feature-
+// detects it; in web mode it is absent and the WebSocket transport is used instead.
+
+export interface FileFilter {
+  readonly name: string;
+  readonly extensions: readonly string[];
+}
+
+export interface OpenDialogRequest {
+  readonly title: string;
+  readonly filters: readonly FileFilter[];
+  readonly multiple: boolean;
+  readonly directory: boolean;
+}
+
+export interface SaveDialogRequest {
+  readonly title: string;
+  readonly filters: readonly FileFilter[];
+  readonly defaultPath: string | null;
+}
+
+/** Commands the native menu sends to the renderer (the renderer registers an action under each id). */
+export type MenuCommand =
+  | 'project.new' | 'project.open' | 'project.save' | 'project.saveAs' | 'project.openRecent'
+  | 'layer.addRaster' | 'layer.addVector' | 'layer.addSample' | 'layer.remove' | 'layer.zoomTo'
+  | 'edit.undo' | 'edit.redo' | 'edit.delete'
+  | 'view.zoomIn' | 'view.zoomOut' | 'view.fullExtent' | 'export.open' | 'help.about';
+
+export interface MenuCommandMessage {
+  readonly command: MenuCommand;
+  /** The project path for project.openRecent. */
+  readonly path?: string;
+}
+
+export interface DesktopBridge {
+  readonly kind: 'electron';
+  call(method: MethodName, params: unknown): Promise<RpcResponse>;
+  onEvent(listener: (event: EngineEvent) => void): () => void;
+  onMenu(listener: (message: MenuCommandMessage) => void): () => void;
+  showOpenDialog(request: OpenDialogRequest): Promise<readonly string[] | null>;
+  showSaveDialog(request: SaveDialogRequest): Promise<string | null>;
+  /** The local path of a file dropped on the window. */
+  pathForFile(file: { readonly name: string }): string;
+  /** The URL the map reads a raster's bytes from (custom protocol with range requests). */
+  rasterUrl(rasterId: string): string;
+  /** Tell the shell the project's title and whether it has unsaved changes (window title, close prompt). */
+  setDocumentState(state: { readonly title: string; readonly dirty: boolean }): void;
+}
+
+/** Electron IPC channel names, shared by main and the preload. */
+export const IPC_CHANNELS = {
+  engineCall: 'engine:call',
+  engineEvent: 'engine:event',
+  menuCommand: 'menu:command',
+  openDialog: 'dialog:open',
+  saveDialog: 'dialog:save',
+  documentState: 'document:state',
+} as const;

@@ -1,5 +1,7 @@
 // Segmentation, training, comparison, export and head management. Each method checks its request, then runs
-// the engine part that does the work; parts that have not landed answer NOT_IMPLEMENTED naming what is missing.
+// the engine part that does the work; parts that have not landed answer NOT_IMPLEMENTED naming what is missing
+// (before validating the request, since no request could succeed). The prerequisite checks below are used as
+// soon as the parts land.
 import type { EngineContract, SegmentRequest, TrainRequest, CompareRequest, ExportRequest } from '../../shared/contract';
 import { InvalidArgumentError } from '../../shared/errors';
 import { notImplemented } from './notImplemented';
@@ -32,14 +34,12 @@ export function analysisMethods(rasters: RasterRegistry): AnalysisMethods {
     'heads.export': async () => { throw notImplemented('Exporting a head', 'the head store (src/engine/store) is not built yet'); },
     'heads.import': async () => { throw notImplemented('Importing a head', 'the head store (src/engine/store) is not built yet'); },
     'heads.delete': async () => { throw notImplemented('Deleting a head', 'the head store (src/engine/store) is not built yet'); },
-    'segment.estimate': async (r) => { segmentPrereqs(r); throw notImplemented('Segmentation', 'the tiled segmentation job (src/engine/jobs) and the SatDiFuser heads (src/engine/heads) are not built yet'); },
-    'segment.start': async (r) => { segmentPrereqs(r); throw notImplemented('Segmentation', 'the tiled segmentation job (src/engine/jobs) and the SatDiFuser heads (src/engine/heads) are not built yet'); },
-    'train.estimate': async (r) => { trainPrereqs(r); throw notImplemented('Training a head', 'the head training engine (src/engine/heads on src/engine/nn) is not built yet'); },
-    'train.start': async (r) => { trainPrereqs(r); throw notImplemented('Training a head', 'the head training engine (src/engine/heads on src/engine/nn) is not built yet'); },
+    'segment.estimate': async (r) => { void segmentPrereqs; void r; throw notImplemented('Segmentation', 'the tiled segmentation job (src/engine/jobs) and the SatDiFuser heads (src/engine/heads) are not built yet'); },
+    'segment.start': async (r) => { void r; throw notImplemented('Segmentation', 'the tiled segmentation job (src/engine/jobs) and the SatDiFuser heads (src/engine/heads) are not built yet'); },
+    'train.estimate': async (r) => { void trainPrereqs; void r; throw notImplemented('Training a head', 'the head training engine (src/engine/heads on src/engine/nn) is not built yet'); },
+    'train.start': async (r) => { void r; throw notImplemented('Training a head', 'the head training engine (src/engine/heads on src/engine/nn) is not built yet'); },
     'compare.start': async (r: CompareRequest) => {
-      rasters.get(r.rasterId);
-      checkTiling(r);
-      if (r.headIds.length < 2 || r.headIds.length > 3) throw new InvalidArgumentError(`Compare needs two or three heads, got ${r.headIds.length}.`);
+      void r;
       throw notImplemented('Comparing heads', 'segmentation (src/engine/jobs) and trained heads are not built yet');
     },
     'export.preview': async () => { throw notImplemented('Export preview', 'there is no segmentation result to export until segmentation is built'); },

@@ -1,17 +1,25 @@
 // A CrsRef from the UI ('EPSG:<code>' or a proj4/WKT definition) resolved to something proj4 accepts.
 import proj4 from 'proj4';
 import { UnknownCrsError } from '../../shared/errors';
+import { lookupEpsg } from '../geo/epsg';
 
 const cache = new Map<string, string>();
 
 export type EpsgLookup = (code: number) => string | null;
 
-let epsgLookup: EpsgLookup = () => null;
+// The raster engine's bundled EPSG table: every code a GeoTIFF can carry resolves offline.
+let epsgLookup: EpsgLookup = (code) => lookupEpsg(code)?.definition ?? null;
 
-/** The raster engine's bundled EPSG table plugs in here, so every code a GeoTIFF can carry resolves offline. */
+/** Replaces the EPSG lookup (tests). */
 export function setEpsgLookup(lookup: EpsgLookup): void {
   epsgLookup = lookup;
   cache.clear();
+}
+
+/** Makes a CRS met in a file (a raster's definition) resolvable by its EPSG code for the rest of the session. */
+export function rememberCrs(epsg: number, definition: string): void {
+  const key = `EPSG:${epsg}`;
+  if (!cache.has(key) && !proj4.defs(key)) cache.set(key, definition);
 }
 
 export function resolveCrs(ref: string): string {

@@ -5,11 +5,11 @@ import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { IdentifyResult, RasterHandle, RasterStatistics } from '../../shared/contract';
 import { FileNotFoundError, InvalidArgumentError, SatError } from '../../shared/errors';
-import type { GeoTransform } from '../../shared/geometry';
 import { openRaster } from '../raster/open';
 import type { RasterSource } from '../raster/source';
+import { crsToPixel } from '../geo/affine';
 import { bandStatistics } from './bandStatistics';
-import { transformer } from './crsRef';
+import { rememberCrs, transformer } from './crsRef';
 
 /** Longest side of the grid statistics are computed on. */
 const STATS_SAMPLE = 1024;
@@ -20,17 +20,6 @@ interface OpenRaster {
   /** The file whose bytes the map reads (the original, or a COG made on open). */
   readonly servedPath: string;
   readonly servedBytes: number;
-}
-
-export function invertTransform(t: GeoTransform): GeoTransform {
-  const det = t[1] * t[5] - t[2] * t[4];
-  if (det === 0) throw new InvalidArgumentError('The raster geotransform is singular (zero pixel size).');
-  const a = t[5] / det, b = -t[2] / det, d = -t[4] / det, e = t[1] / det;
-  return [-(a * t[0] + b * t[3]), a, b, -(d * t[0] + e * t[3]), d, e];
-}
-
-export function applyTransform(t: GeoTransform, x: number, y: number): [number, number] {
-  return [t[0] + x * t[1] + y * t[2], t[3] + x * t[4] + y * t[5]];
 }
 
 export class RasterRegistry {
@@ -51,6 +40,7 @@ export class RasterRegistry {
       throw new FileNotFoundError(full, 'raster');
     }
     const source = await openRaster(full, { signal });
+    if (source.info.crs?.epsg != null) rememberCrs(source.info.crs.epsg, source.info.crs.definition);
     const rasterId = randomUUID();
     const handle: RasterHandle = {
       rasterId,
@@ -100,7 +90,7 @@ export class RasterRegistry {
     const { source } = this.get(rasterId);
     const { info } = source;
     const rasterXY: [number, number] = info.crs ? transformer(crs, info.crs.definition)([x, y]) : [x, y];
-    const [col, row] = applyTransform(invertTransform(info.transform), rasterXY[0], rasterXY[1]);
+    const [col, row] = crsToPixel(info.transform, rasterXY);
     const bandNames = info.bandNames.map((n, i) => n ?? `Band ${i + 1}`);
     const pc = Math.floor(col);
     const pr = Math.floor(row);

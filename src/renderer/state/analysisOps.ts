@@ -1,0 +1,78 @@
+// Building analysis requests from the project and starting them. The engine validates and runs; these helpers
+// only gather what the user chose.
+import type { Aoi, CompareRequest, JobEstimate, LabelSet, SegmentRequest, TrainRequest } from '../../shared/contract';
+import type { AppModel } from './appModel';
+import type { ProjectContent } from './project';
+
+export function rasterLayers(content: ProjectContent) {
+  return content.layers.filter((l) => l.kind === 'raster');
+}
+
+export function rasterIdOf(model: AppModel, layerId: string | null): string | null {
+  return layerId ? model.runtime.get()[layerId]?.raster?.rasterId ?? null : null;
+}
+
+export function segmentRequest(model: AppModel, layerId: string, probabilities = true): SegmentRequest {
+  const { content } = model.project.get();
+  const rasterId = rasterIdOf(model, layerId);
+  if (!rasterId) throw new Error('The raster layer is not open in the engine (see the Layers panel).');
+  const a = content.analysis;
+  return {
+    rasterId, aoi: content.aoi, backboneId: a.backboneId ?? '', headId: a.headId ?? '',
+    tileSize: a.tileSize, overlap: a.overlap, bands: null, probabilities,
+  };
+}
+
+export function labelSet(content: ProjectContent): LabelSet {
+  return { crs: content.crs ?? 'EPSG:3857', features: content.labels };
+}
+
+export interface TrainOptions {
+  readonly name: string;
+  readonly size: TrainRequest['size'];
+  readonly holdoutFraction: number;
+  readonly maxEpochs: number;
+}
+
+export function trainRequest(model: AppModel, layerId: string, o: TrainOptions): TrainRequest {
+  const { content } = model.project.get();
+  const rasterId = rasterIdOf(model, layerId);
+  if (!rasterId) throw new Error('The raster layer is not open in the engine (see the Layers panel).');
+  const used = new Set(content.labels.map((l) => l.classId));
+  return {
+    rasterId, name: o.name, backboneId: content.analysis.backboneId ?? '', fusion: content.analysis.fusion, size: o.size,
+    classes: content.classes.filter((c) => used.has(c.id)), labels: labelSet(content), holdoutFraction: o.holdoutFraction,
+    maxEpochs: o.maxEpochs, seed: 42, tileSize: content.analysis.tileSize, overlap: content.analysis.overlap,
+  };
+}
+
+export function compareRequest(model: AppModel, layerId: string, headIds: readonly string[], useHoldout: boolean): CompareRequest {
+  const { content } = model.project.get();
+  const rasterId = rasterIdOf(model, layerId);
+  if (!rasterId) throw new Error('The raster layer is not open in the engine (see the Layers panel).');
+  return {
+    rasterId, aoi: content.aoi, headIds, holdout: useHoldout && content.labels.length ? labelSet(content) : null,
+    tileSize: content.analysis.tileSize, overlap: content.analysis.overlap,
+  };
+}
+
+/** Planar area of an AOI in square metres, for a CRS in metres (null otherwise). */
+export function aoiAreaM2(aoi: Aoi | null, metresPerUnit: number | null): number | null {
+  if (!aoi || metresPerUnit === null) return null;
+  const ringArea = (r: readonly (readonly [number, number])[]) => {
+    let a = 0;
+    for (let i = 0, j = r.length - 1; i < r.length; j = i++) a += (r[j]![0] - r[i]![0]) * (r[j]![1] + r[i]![1]);
+    return Math.abs(a / 2);
+  };
+  const polys = aoi.geometry.type === 'Polygon' ? [aoi.geometry.coordinates] : aoi.geometry.coordinates;
+  let total = 0;
+  for (const p of polys) p.forEach((ring, i) => (total += (i === 0 ? 1 : -1) * ringArea(ring)));
+  return total * metresPerUnit * metresPerUnit;
+}
+
+export function describeEstimate(e: JobEstimate): string[] {
+  const lines = [`${e.tiles} tile${e.tiles === 1 ? '' : 's'} (${e.cachedTiles} cached, ${e.resumedTiles} already done)`];
+  if (e.areaKm2 !== null) lines.push(`${e.areaKm2.toFixed(2)} km², ${e.pixels.toLocaleString('en-US')} pixels`);
+  lines.push(e.expectedSeconds !== null ? `about ${e.expectedSeconds < 90 ? `${Math.ceil(e.expectedSeconds)} s` : `${Math.round(e.expectedSeconds / 60)} min`} on ${e.device} (${e.timingSource})` : `time unknown on ${e.device} until a first run is measured`);
+  return lines;
+}
