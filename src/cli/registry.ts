@@ -5,6 +5,7 @@ export const commands: Record<string, { summary: string; load: () => Promise<Cli
   serve: { summary: 'Run the app in a browser (web mode) on 127.0.0.1', load: async () => (await import('./commands/serve')).command },
   info: { summary: 'Describe a raster (size, bands, CRS, transform, overviews), like gdalinfo', load: async () => (await import('./commands/info')).command },
   tiles: { summary: 'List the tile grid (windows, cores, transforms) over a raster or an AOI', load: async () => (await import('./commands/tiles')).command },
+  cog: { summary: 'Rewrite a raster as a tiled, compressed cloud-optimized GeoTIFF with overviews', load: async () => (await import('./commands/cog')).command },
   demo: { summary: 'Run the main job on the bundled sample scene', load: async () => (await import('./commands/demo')).command },
   features: { summary: 'SatDiFuser features (DDIM-inversion taps) from a latent + UNet or an image + backbone', load: async () => (await import('./commands/features')).command },
   encode: { summary: 'Encode an image (.npy in [-1, 1]) with a diffusers AutoencoderKL into moments', load: async () => (await import('./commands/encode')).command },

@@ -12,6 +12,7 @@ import { pamCategoriesXml } from './gdal-metadata';
 import { ifdEntries } from './ifd-entries';
 import { OverviewBuilder } from './overview-builder';
 import type { LevelGeometry } from './pyramid';
+import type { Resampling } from './downsample';
 import type { SampleArray } from './sample-type';
 import { ioError, tempPath } from './temp-files';
 import { encodeTile, type TileEncoding } from './tile-encoder';
@@ -26,6 +27,11 @@ export interface CogResult {
   readonly levels: readonly LevelGeometry[];
   /** The .aux.xml written beside the file (category names), if any. */
   readonly sidecar: string | null;
+  readonly compression: 'deflate' | 'none';
+  /** TIFF predictor code: 1 none, 2 horizontal, 3 floating point. */
+  readonly predictor: 1 | 2 | 3;
+  readonly interleave: 'pixel' | 'band';
+  readonly resampling: Resampling;
 }
 
 /** Raw bytes of tiles in flight (queued or compressing) before writeTile waits. */
@@ -118,7 +124,7 @@ export class CogWriter {
         const sidecar = this.writeSidecar();
         try { renameSync(tmp, this.path); } catch (e) { throw ioError(this.path, 'replace', e); }
         this.state = 'done';
-        return { path: this.path, bytes: layout.totalSize, bigTiff: layout.bigTiff, tileSize: o.tileSize, levels: o.levels, sidecar };
+        return { path: this.path, bytes: layout.totalSize, bigTiff: layout.bigTiff, tileSize: o.tileSize, levels: o.levels, sidecar, compression: o.compression, predictor: o.predictor, interleave: o.interleave, resampling: o.resampling };
       } finally {
         try { unlinkSync(tmp); } catch { /* renamed, or never created */ }
       }

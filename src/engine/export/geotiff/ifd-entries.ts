@@ -11,11 +11,17 @@ export const SOFTWARE = 'SatDiFuser Studio';
 
 const sizeEntry = (tag: number, v: number) => numericEntry(tag, v < 65536 ? FieldType.SHORT : FieldType.LONG, [v]);
 
+/**
+ * Metadata items of the file: caller's (or carried-over) items, then provenance, band descriptions and
+ * class names. A later item replaces an earlier one with the same name, band and domain.
+ */
 export function metadataItems(o: ResolvedCogOptions): MetadataItem[] {
-  const items: MetadataItem[] = [...(o.provenance ? provenanceItems(o.provenance) : []), ...o.metadata];
+  const items: MetadataItem[] = [...o.metadata, ...(o.provenance ? provenanceItems(o.provenance) : [])];
   o.bandNames?.forEach((name, band) => { if (name) items.push({ name: 'DESCRIPTION', value: name, band, role: 'description' }); });
   if (o.classNames) items.push(...classNameItems(o.classNames));
-  return items;
+  const byKey = new Map<string, MetadataItem>();
+  for (const it of items) byKey.set(`${it.domain ?? ''}\u0000${it.band ?? ''}\u0000${it.name}`, it);
+  return [...byKey.values()];
 }
 
 export function ifdEntries(o: ResolvedCogOptions, level: number): IfdEntry[] {

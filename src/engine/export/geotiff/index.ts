@@ -7,3 +7,4 @@ export type { Resampling } from './downsample';
 export type { LevelGeometry } from './pyramid';
 export type { SampleArray } from './sample-type';
 export { writeCogFromSource, type WindowSource } from './write-from-source';
+export { rewriteAsCog, type RewriteOptions, type RewriteResult } from './rewrite';
