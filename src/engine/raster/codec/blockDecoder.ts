@@ -90,6 +90,8 @@ export function createBlockDecoder(img: TiffImage, littleEndian: boolean, path: 
       if (img.bitsPerSample === 1) return expandBits(out, rowSamples, rows);
       if (img.predictor === 3) {
         undoFloatingPointPredictor(out, rowSamples, rows, samples, img.bytesPerSample);
+        // libtiff differences the bytes after swapping to file order, so big-endian files come out reversed.
+        if (!littleEndian) swapBytes(out, img.bytesPerSample);
         return out;
       }
       if (!littleEndian && img.bytesPerSample > 1) swapBytes(out, img.bytesPerSample);

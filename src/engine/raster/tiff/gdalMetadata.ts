@@ -24,7 +24,8 @@ export function parseGdalMetadata(xml: string | undefined): GdalMetadataItem[] {
     const name = attrs.get('name');
     if (!name) continue;
     const sample = attrs.has('sample') ? Number(attrs.get('sample')) : null;
-    items.push({ name, value: unescapeXml(m[2] ?? ''), sample: Number.isInteger(sample) ? sample : null, role: attrs.get('role') ?? null });
+    // GDAL escapes item values twice (once as a value, once as XML text) and unescapes twice on reading.
+    items.push({ name, value: unescapeXml(unescapeXml(m[2] ?? '')), sample: Number.isInteger(sample) ? sample : null, role: attrs.get('role') ?? null });
   }
   return items;
 }
