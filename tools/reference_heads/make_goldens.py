@@ -8,6 +8,7 @@ inputs.safetensors: feats.t{t}.s{s} (B, C_s, H_s, W_s), seg_labels (B, H, W) uin
   cls_labels (B,) uint8, class_weights_seg / class_weights_cls, dropout_mask (B, Ch, 1, 1) already scaled by 1/(1-p).
 <task>_<fusion>[_<mode>].safetensors: param.<name>, grad.<name> (of the training loss), state.<bn>.running_mean|var
   (the values the eval forward used), out.loss, out.logits_train, out.logits_eval, out.fused.s{k} (train mode);
+  seg_gw also adam2.<name>: parameters and BatchNorm statistics after two torch.optim.Adam(lr=0.01) steps;
   metadata "config" holds the head configuration as JSON.
 """
 import json
@@ -56,7 +57,29 @@ def perturb(model, g):
                 p.copy_(0.2 * torch.randn(p.shape, generator=g, dtype=p.dtype))
 
 
-def run_case(name, cfg, inputs, g, dense=None):
+def adam_steps(model, cfg, inputs, steps=2, lr=0.01):
+    """Two torch.optim.Adam steps on the same batch from the model's current state: params and BN statistics after."""
+    feats, seg, cls, keep, w_seg, w_cls = inputs
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    model.train()
+    for _ in range(steps):
+        opt.zero_grad()
+        if cfg['task'] == 'seg':
+            logits, _ = model(feats, OUT_SIZE, keep)
+            loss = F.cross_entropy(logits, seg, weight=w_seg, ignore_index=255)
+        else:
+            logits, _ = model(feats)
+            loss = F.cross_entropy(logits, cls, weight=w_cls)
+        loss.backward()
+        opt.step()
+    out = {f'adam{steps}.{k}': p.detach().float().numpy() for k, p in model.flat_named_parameters()}
+    for k, v in model.flat_state().items():
+        if 'running_' in k:
+            out[f'adam{steps}.{k}'] = v.float().numpy()
+    return out
+
+
+def run_case(name, cfg, inputs, g, dense=None, adam=False):
     feats, seg, cls, keep, w_seg, w_cls = inputs
     torch.manual_seed(1234)
     model = Head(cfg).double()
@@ -64,6 +87,13 @@ def run_case(name, cfg, inputs, g, dense=None):
     if dense is not None:
         model.fuser.dense = dense
     params = {k: p.detach().clone() for k, p in model.flat_named_parameters()}
+    adam_out = {}
+    if adam:
+        twin = Head(cfg).double()
+        twin.load_state_dict(model.state_dict())
+        if dense is not None:
+            twin.fuser.dense = dense
+        adam_out = adam_steps(twin, cfg, inputs)
     if cfg['fusion'] == 'moe':
         # float32 must pick the same experts as float64: keep the k-th / (k+1)-th gate logits well apart
         with torch.no_grad():
@@ -82,6 +112,7 @@ def run_case(name, cfg, inputs, g, dense=None):
     loss.backward()
     tensors = {f'param.{k}': v.float().numpy() for k, v in params.items()}
     tensors.update({f'grad.{k}': p.grad.float().numpy() for k, p in model.flat_named_parameters()})
+    tensors.update(adam_out)
     tensors['out.loss'] = np.array([loss.item()], dtype=np.float32)
     tensors['out.logits_train'] = logits.detach().float().numpy()
     for k, f in enumerate(fused):
@@ -113,7 +144,7 @@ def main():
              class_weights_seg=w_seg.float().numpy(), class_weights_cls=w_cls.float().numpy())
     safetensors_io.write(os.path.join(OUT, 'inputs.safetensors'), t, {'base': json.dumps(BASE)})
     cases = [
-        ('seg_gw', dict(BASE, task='seg', fusion='gw', numClasses=SEG_CLASSES), None),
+        ('seg_gw', dict(BASE, task='seg', fusion='gw', numClasses=SEG_CLASSES), None, True),
         ('seg_lw', dict(BASE, task='seg', fusion='lw', numClasses=SEG_CLASSES), None),
         ('seg_moe_dense', dict(BASE, task='seg', fusion='moe', numClasses=SEG_CLASSES), True),
         ('seg_moe_topk', dict(BASE, task='seg', fusion='moe', numClasses=SEG_CLASSES), False),
@@ -123,8 +154,8 @@ def main():
         ('cls_moe_topk', dict(BASE, task='cls', fusion='moe', numClasses=CLS_CLASSES), False),
         ('cls_concat', dict(BASE, task='cls', fusion='concat', numClasses=CLS_CLASSES), None),
     ]
-    for name, cfg, dense in cases:
-        loss = run_case(name, cfg, inputs, g, dense)
+    for name, cfg, dense, *adam in cases:
+        loss = run_case(name, cfg, inputs, g, dense, adam=bool(adam and adam[0]))
         print(f'{name}: loss {loss:.6f}')
 
 

@@ -12,7 +12,13 @@ export const LOGITS = 'logits';
 export const DROPOUT_MASK = 'dropout_mask';
 
 export interface BuildOptions {
-  readonly mode: 'train' | 'infer';
+  /**
+   * train: batch-statistics BatchNorm (+ updated statistics as outputs), dropout mask input, fixed batch size.
+   * eval: running-statistics BatchNorm with the statistics as named buffers (validation during training: the
+   *   parameters can be fed to it as inputs, no rebuild per evaluation).
+   * infer: BatchNorm folded into the convs from `weights` (what a trained head ships as).
+   */
+  readonly mode: 'train' | 'eval' | 'infer';
   /** Trained weights by name (required for inference: BatchNorm is folded at build time). */
   readonly weights?: ReadonlyMap<string, Float32Array>;
   /** MoE routing; default 'topk' (inference) — training graphs pick dense during warm-up. */
@@ -39,7 +45,7 @@ export interface HeadGraph {
 export function buildHeadGraph(spec: HeadSpec, opts: BuildOptions): HeadGraph {
   const training = opts.mode === 'train';
   const graph = new Graph({ name: `head_${spec.task}_${spec.fusion}_${spec.size}`, seed: opts.seed ?? 0, training, weights: opts.weights });
-  const ctx: HeadGraphContext = { g: graph, training, weights: opts.weights, stateUpdates: [] };
+  const ctx: HeadGraphContext = { g: graph, training, foldBatchNorm: opts.mode === 'infer', weights: opts.weights, stateUpdates: [] };
   const batch = opts.batch ?? 'batch';
   const used = new Set(fusedLayout(spec).timesteps);
   const features = new Map<string, Value>();

@@ -22,6 +22,8 @@ export interface StateUpdate {
 export interface HeadGraphContext {
   readonly g: Graph;
   readonly training: boolean;
+  /** Inference: fold BatchNorm into the convs (needs `weights`); otherwise use the running statistics as buffers. */
+  readonly foldBatchNorm: boolean;
   /** Trained weights by full name: required in inference mode for every folded conv+BatchNorm. */
   readonly weights?: ReadonlyMap<string, Float32Array>;
   readonly stateUpdates: StateUpdate[];
@@ -86,6 +88,10 @@ export function convBnRelu(ctx: HeadGraphContext, x: Value, out: number, kernel:
     const y = g.scope(String(convIndex), () => conv2d(ctx, x, out, kernel, { bias: true, init: 'torch' }));
     return op.relu(g.scope(String(bnIndex), () => batchNormTrain(ctx, y)));
   }
+  if (!ctx.foldBatchNorm) {
+    const y = g.scope(String(convIndex), () => conv2d(ctx, x, out, kernel, { bias: true, init: 'torch' }));
+    return op.relu(g.scope(String(bnIndex), () => batchNormFrozen(ctx, y)));
+  }
   const cin = channelsOf(x);
   const name = (i: number, k: string) => g.qualify(`${i}.${k}`);
   const W = need(ctx, name(convIndex, 'weight'), out * cin * kernel * kernel);
@@ -133,6 +139,18 @@ export function batchNormTrain(ctx: HeadGraphContext, x: Value): Value {
     { name: rv.name, value: op.add(op.mul(rv, 1 - BN_MOMENTUM), op.mul(op.reshape(unbiased, [c]), BN_MOMENTUM)) },
   );
   return op.add(op.mul(y, op.reshape(gamma, [c, 1, 1])), op.reshape(beta, [c, 1, 1]));
+}
+
+/** BatchNorm2d with its running statistics (eval mode, unfolded: the statistics stay named buffers). */
+export function batchNormFrozen(ctx: HeadGraphContext, x: Value): Value {
+  const c = channelsOf(x);
+  const gamma = param(ctx, 'weight', [c], ones);
+  const beta = param(ctx, 'bias', [c], zeros);
+  const rm = buffer(ctx, 'running_mean', [c], zeros);
+  const rv = buffer(ctx, 'running_var', [c], ones);
+  const scale = op.div(gamma, op.sqrt(op.add(rv, BN_EPS)));
+  const shift = op.sub(beta, op.mul(rm, scale));
+  return op.add(op.mul(x, op.reshape(scale, [c, 1, 1])), op.reshape(shift, [c, 1, 1]));
 }
 
 /** nn.Linear with torch's default init: params `weight` [out, in] and `bias`. */

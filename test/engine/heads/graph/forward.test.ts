@@ -1,6 +1,6 @@
 // The head graphs against the independent PyTorch reference (test/fixtures/heads, tools/reference_heads):
 // training-mode forward (batch-statistics BatchNorm, a given Dropout2d mask) and inference forward (BatchNorm
-// folded into the convs from running statistics), per fusion, for segmentation and classification. The training
+// folded into the convs from running statistics; eval mode with the statistics as buffers), per fusion, for segmentation and classification. The training
 // graph has a fixed batch (timesteps stacked along the batch axis); the inference graph a symbolic one (Φ emitted
 // per timestep), so both ways of sharing Φ across timesteps are checked.
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { loadCase, relErr } from './golden';
 const CASES = ['seg_gw', 'seg_lw', 'seg_moe_dense', 'seg_moe_topk', 'seg_concat', 'cls_gw', 'cls_lw', 'cls_moe_topk', 'cls_concat'];
 
 async function run(bytes: Uint8Array, feeds: Record<string, Tensor>) {
-  const s = await Session.create(bytes, { providers: ['cpu'], intraOpThreads: 1 });
+  const s = await Session.create(bytes, { providers: ['cpu'], intraOpThreads: 1, optimization: 'disabled' });
   try {
     return await s.run(feeds);
   } finally {
@@ -46,6 +46,11 @@ describe('head graphs match the PyTorch reference', () => {
       const infer = buildHeadGraph(c.spec, { mode: 'infer', weights, routing, outSize: c.cfg.outputSize });
       const eval_ = await run(serializeModel(infer.graph), feeds);
       expect(relErr(eval_.logits!.toFloat32(), c.tensors.get('out.logits_eval')!.data)).toBeLessThan(2e-5);
+
+      // eval mode (validation during training): BatchNorm unfolded, statistics as buffers
+      const ev = buildHeadGraph(c.spec, { mode: 'eval', weights, routing, outSize: c.cfg.outputSize });
+      const evOut = await run(serializeModel(ev.graph), feeds);
+      expect(relErr(evOut.logits!.toFloat32(), c.tensors.get('out.logits_eval')!.data)).toBeLessThan(2e-5);
     });
   }
 });
