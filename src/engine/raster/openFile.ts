@@ -1,6 +1,6 @@
 // Opens a raster file by sniffing its first bytes (not its extension): TIFF/BigTIFF, PNG or JPEG.
 import { open as openFd, stat } from 'node:fs/promises';
-import { FileNotFoundError, InvalidArgumentError, SatError, UnsupportedRasterError } from '../../shared/errors';
+import { CorruptRasterError, FileNotFoundError, InvalidArgumentError, SatError, UnsupportedRasterError } from '../../shared/errors';
 import { FileByteSource } from './byteSource';
 import { openImage } from './image/imageSource';
 import type { OpenOptions } from './open';
@@ -31,8 +31,11 @@ async function readHead(path: string): Promise<Uint8Array> {
 export async function openRasterFile(path: string, opts: OpenOptions = {}): Promise<RasterSource> {
   if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('No raster path was given.');
   let isFile: boolean;
+  let size = 0;
   try {
-    isFile = (await stat(path)).isFile();
+    const st = await stat(path);
+    isFile = st.isFile();
+    size = st.size;
   } catch (e) {
     if ((e as NodeJS.ErrnoException)?.code === 'ENOENT' || (e as NodeJS.ErrnoException)?.code === 'ENOTDIR') throw new FileNotFoundError(path, 'raster');
     throw new SatError('IO_ERROR', `"${path}" cannot be read: ${(e as Error).message}.`, { hint: 'Check the permissions of the file.', cause: e });
@@ -44,6 +47,7 @@ export async function openRasterFile(path: string, opts: OpenOptions = {}): Prom
   } catch (e) {
     throw new SatError('IO_ERROR', `"${path}" cannot be read: ${(e as Error).message}.`, { hint: 'Check the permissions of the file.', cause: e });
   }
+  if (size < 8) throw new CorruptRasterError(path, size === 0 ? 'the file is empty' : `the file is only ${size} bytes long`);
   const format = sniffFormat(head);
   if (format === 'PNG' || format === 'JPEG') return openImage(path, format);
   if (format !== 'GeoTIFF') {
