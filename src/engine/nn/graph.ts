@@ -221,6 +221,16 @@ export class Graph {
     this.resolved.set(name, data);
   }
 
+  /** New values of buffers computed by a training graph (BatchNorm running statistics), by buffer name. */
+  readonly bufferUpdates = new Map<string, Value>();
+
+  /** Records that one run of this graph moves `buffer` to `next` (output by training graphs, fed back). */
+  updateBuffer(buffer: Value, next: Value): void {
+    if (buffer.kind !== 'buffer') throw new InvalidArgumentError(`"${buffer.name}" is not a buffer.`);
+    if (next.dtype !== buffer.dtype || next.shape.join() !== buffer.shape.join()) throw new InvalidArgumentError(`The update of "${buffer.name}" is ${next.toString()}, expected ${buffer.dtype}[${buffer.shape.join(', ')}].`);
+    this.bufferUpdates.set(buffer.name, next);
+  }
+
   get trainableParams(): Value[] {
     return [...this.params.values()].filter((e) => e.trainable).map((e) => e.value);
   }
