@@ -31,7 +31,7 @@ async function readHead(path: string): Promise<Uint8Array> {
 export async function openRasterFile(path: string, opts: OpenOptions = {}): Promise<RasterSource> {
   if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('No raster path was given.');
   let isFile: boolean;
-  let size = 0;
+  let size: number;
   try {
     const st = await stat(path);
     isFile = st.isFile();
