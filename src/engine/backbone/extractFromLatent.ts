@@ -30,6 +30,9 @@ export function readSchedulerFolder(dir: string): SchedulerConfig {
       details: { dir, class: cls },
     });
   }
+  if ((cfg as Record<string, unknown>).rescale_betas_zero_snr) {
+    throw new SatError('MODEL_MISMATCH', `The scheduler in "${dir}" rescales betas to zero terminal SNR, which SatDiFuser's inversion does not model.`, { hint: 'Use the scheduler_config.json the checkpoint was trained with (rescale_betas_zero_snr: false).' });
+  }
   return cfg;
 }
 

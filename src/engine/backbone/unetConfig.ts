@@ -60,6 +60,8 @@ export function parseUNetConfig(raw: Record<string, unknown>, path = 'config.jso
   must('act_fn', ['silu', 'swish'], 'silu');
   must('resnet_out_scale_factor', [1, 1.0], 1);
   must('attention_type', ['default'], 'default');
+  must('cross_attention_norm', [null], null);
+  must('class_embeddings_concat', [false], false);
   const oca = get<unknown>('only_cross_attention', false);
   if (oca === true || (Array.isArray(oca) && oca.some(Boolean))) throw unsupported(path, 'only_cross_attention', oca, 'false');
   const tl = get<unknown>('transformer_layers_per_block', 1);

@@ -16,6 +16,8 @@ export interface VaeConfig {
   readonly normNumGroups: number;
   readonly scalingFactor: number;
   readonly midBlockAttention: boolean;
+  /** Newer diffusers configs may drop quant_conv (use_quant_conv: false). */
+  readonly useQuantConv: boolean;
 }
 
 export function parseVaeConfig(c: Record<string, unknown>, path = 'config.json'): VaeConfig {
@@ -23,6 +25,8 @@ export function parseVaeConfig(c: Record<string, unknown>, path = 'config.json')
   if (cls !== 'AutoencoderKL') throw new SatError('MODEL_MISMATCH', `"${path}" describes a ${String(cls)}, not an AutoencoderKL.`, { hint: 'Point --vae at the vae/ folder of a Stable Diffusion / DiffusionSat checkpoint.' });
   const down = (c.down_block_types as string[] | undefined) ?? ['DownEncoderBlock2D', 'DownEncoderBlock2D', 'DownEncoderBlock2D', 'DownEncoderBlock2D'];
   if (down.some((t) => t !== 'DownEncoderBlock2D')) throw new SatError('MODEL_MISMATCH', `"${path}": down_block_types ${JSON.stringify(down)} are not supported (only DownEncoderBlock2D).`);
+  const act = c.act_fn ?? 'silu';
+  if (act !== 'silu' && act !== 'swish') throw new SatError('MODEL_MISMATCH', `"${path}": act_fn "${String(act)}" is not supported (silu).`);
   const boc = (c.block_out_channels as number[] | undefined) ?? [64];
   if (boc.length !== down.length) throw new SatError('MODEL_MISMATCH', `"${path}": block_out_channels and down_block_types differ in length.`);
   return {
@@ -33,6 +37,7 @@ export function parseVaeConfig(c: Record<string, unknown>, path = 'config.json')
     normNumGroups: (c.norm_num_groups as number | undefined) ?? 32,
     scalingFactor: (c.scaling_factor as number | undefined) ?? 0.18215,
     midBlockAttention: (c.mid_block_add_attention as boolean | undefined) ?? true,
+    useQuantConv: (c.use_quant_conv as boolean | undefined) ?? true,
   };
 }
 
@@ -88,7 +93,7 @@ export function buildVaeEncoderGraph(cfg: VaeConfig, weights: WeightSource, o: {
     });
     x = b.scope('encoder.conv_norm_out', () => b.groupNorm(x, ch, groups, eps));
     x = b.scope('encoder.conv_out', () => b.conv(silu(x), ch, 2 * cfg.latentChannels, 3));
-    return b.scope('quant_conv', () => b.conv(x, 2 * cfg.latentChannels, 2 * cfg.latentChannels, 1));
+    return cfg.useQuantConv ? b.scope('quant_conv', () => b.conv(x, 2 * cfg.latentChannels, 2 * cfg.latentChannels, 1)) : x;
   });
   g.output(moments, 'moments');
   g.metadata.set('satdifuser.kind', 'vae_encoder');
