@@ -10,4 +10,7 @@ export const commands: Record<string, { summary: string; load: () => Promise<Cli
   features: { summary: 'SatDiFuser features (DDIM-inversion taps) from a latent + UNet or an image + backbone', load: async () => (await import('./commands/features')).command },
   encode: { summary: 'Encode an image (.npy in [-1, 1]) with a diffusers AutoencoderKL into moments', load: async () => (await import('./commands/encode')).command },
   models: { summary: 'List backbone models; import the DiffusionSat release', load: async () => (await import('./commands/models')).command },
+  segment: { summary: 'Segment a raster or an AOI into a class mask (GeoTIFF) with optional probabilities and vectors', load: async () => (await import('./commands/segment')).command },
+  classify: { summary: 'Classify a raster or an AOI, or every cell of a grid into a scene-label raster', load: async () => (await import('./commands/classify')).command },
+  cache: { summary: 'Show or clear the feature cache (stats | clear | cap <GiB>)', load: async () => (await import('./commands/cache')).command },
 };
