@@ -65,7 +65,7 @@ class ScenePack:
         so the model sees several ground sample distances; smaller scenes are never upsampled beyond their size."""
         out = torch.empty((n, 3, size, size), dtype=torch.uint8)
         for i in range(n):
-            c = torch.from_numpy(np.ascontiguousarray(self._crop(rng, size, max_scale))).permute(2, 0, 1)
+            c = torch.from_numpy(self._crop(rng, size, max_scale).copy()).permute(2, 0, 1)
             if c.shape[-1] != size:
                 c = F.interpolate(c[None].float(), size=(size, size), mode='bilinear', antialias=True, align_corners=False)[0]
                 c = c.round().clamp(0, 255).to(torch.uint8)

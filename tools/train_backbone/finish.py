@@ -30,6 +30,7 @@ SCHEDULER = {
     'beta_end': BETA_END, 'prediction_type': 'v_prediction', 'steps_offset': 1, 'set_alpha_to_one': False, 'clip_sample': False,
 }
 PROMPT_STANDS_FOR = 'A satellite image'
+MODEL_NAME = 'satdifuser-tiny'
 
 
 @torch.no_grad()
@@ -86,7 +87,8 @@ def merge_loss_csvs(paths: list[Path], out: Path) -> None:
 
 
 def finish_model(work: Path, unet: UNet2DConditionModel, prompt: torch.Tensor, tae: TinyAutoencoder, tae_cfg: dict, unet_summary: dict,
-                 real_crops_u8: torch.Tensor, device: torch.device, out: Path | None = None, n_samples: int = 16) -> Path:
+                 real_crops_u8: torch.Tensor, device: torch.device, out: Path | None = None, n_samples: int = 16,
+                 name: str = MODEL_NAME) -> Path:
     from train_backbone.cost import unet_flops  # local: cost.py imports configs, which is fine, but keep startup light
 
     out = out or work / 'model'
@@ -114,6 +116,7 @@ def finish_model(work: Path, unet: UNet2DConditionModel, prompt: torch.Tensor, t
     tae_info = {k: v for k, v in tae_cfg.items() if k not in ('training',)}
     backbone = {
         'format': 'satdifuser-backbone/1',
+        'name': name,
         'unet': {'config': 'config.json', 'weights': 'diffusion_pytorch_model.safetensors', 'dtype': 'float16',
                  'parameters': count_parameters(unet), 'gflop_per_call_256': unet_flops(unet, 32) / 1e9},
         'autoencoder': {**tae_info, 'encoder': 'tae_encoder.safetensors', 'decoder': 'tae_decoder.safetensors', 'dtype': 'float32',

@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[2]
 PRESETS = {
     # crop/batch/bank: what one CPU thread can afford in ~25 minutes; decoder's full-resolution level is narrow.
     'cpu': dict(crop=128, batch=8, bank=3072, lr=1e-3, dec_widths=(64, 64, 64, 32), val_every=250, log_every=10, val_count=18),
-    'gpu': dict(crop=256, batch=32, bank=12288, lr=1e-3, dec_widths=(96, 96, 64, 48), val_every=250, log_every=10, val_count=18),
+    'gpu': dict(crop=256, batch=32, bank=16384, lr=1e-3, dec_widths=(96, 96, 64, 48), val_every=250, log_every=10, val_count=18),
     'toy': dict(crop=64, batch=4, bank=64, lr=2e-3, dec_widths=(16, 16, 16, 8), val_every=10, log_every=1, val_count=2),
 }
 LAMBDA_GRAD = 0.5

@@ -36,8 +36,8 @@ PROMPT_TOKENS = 77
 
 PRESETS = {
     # cpu: 128² crops (16² latents) so one thread can take a few thousand steps; gpu: the extraction size, 256².
-    'cpu': dict(unet='cpu', crop=128, bank=8192, batch=16, lr=5e-4, ema=0.999, log_every=10, val_every=200, val_count=18),
-    'gpu': dict(unet='gpu', crop=256, bank=32768, batch=128, lr=3e-4, ema=0.9995, log_every=20, val_every=500, val_count=18),
+    'cpu': dict(unet='cpu', crop=128, bank=4096, batch=16, lr=5e-4, ema=0.999, log_every=10, val_every=200, val_count=18),
+    'gpu': dict(unet='gpu', crop=256, bank=16384, batch=128, lr=3e-4, ema=0.9995, log_every=20, val_every=500, val_count=18),
     'toy': dict(unet='toy', crop=64, bank=64, batch=4, lr=1e-3, ema=0.9, log_every=1, val_every=10, val_count=2),
 }
 
@@ -120,6 +120,7 @@ def train_unet(bank: torch.Tensor, val_latents: torch.Tensor, unet_cfg: dict, ou
     """Returns (EMA UNet, EMA prompt embedding (1, 77, D), summary)."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
+    dgen = torch.Generator(device=device).manual_seed(seed)
     unet = UNet2DConditionModel(UNetConfig.from_dict(unet_cfg)).to(device).train()
     prompt = torch.nn.Parameter(torch.randn(1, PROMPT_TOKENS, unet_cfg['cross_attention_dim'], generator=gen).to(device))
     params = list(unet.parameters()) + [prompt]
@@ -137,10 +138,10 @@ def train_unet(bank: torch.Tensor, val_latents: torch.Tensor, unet_cfg: dict, ou
         lr = cosine_lr(preset['lr'], budget.progress(step))
         for g in opt.param_groups:
             g['lr'] = lr
-        idx = torch.randint(0, bank.shape[0], (preset['batch'],), generator=gen).to(device)
+        idx = torch.randint(0, bank.shape[0], (preset['batch'],), generator=dgen, device=device)
         x0 = bank[idx].float()
-        t = torch.randint(0, ac.shape[0], (x0.shape[0],), generator=gen).to(device)
-        noise = torch.randn(x0.shape, generator=gen).to(device)
+        t = torch.randint(0, ac.shape[0], (x0.shape[0],), generator=dgen, device=device)
+        noise = torch.randn(x0.shape, generator=dgen, device=device)  # drawn where it is used: no host->GPU copy per step
         with autocast(device):
             loss, mse = v_loss(unet, prompt, x0, t, noise, ac)
         opt.zero_grad(set_to_none=True)
