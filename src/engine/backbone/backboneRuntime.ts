@@ -1,13 +1,14 @@
 // A loaded backbone ready to run: autoencoder encoder + UNet-with-taps sessions for one tile size (graphs cached
-// on disk under <model>/onnx/ so the second run starts without rebuilding), and the whole extraction
+// on disk, see graphCacheDir, so the second run starts without rebuilding), and the whole extraction
 // image → latent (posterior mean × scaling factor) → inversion taps, batched over tiles.
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
 import { InvalidArgumentError } from '../../shared/errors';
 import { openWeights } from '../nn/weights/open';
 import { Session, Tensor } from '../runtime';
 import { type TapSet, invertAndTap } from './inversion';
-import type { BackboneModel } from './modelStore';
+import { type BackboneModel, userModelDir } from './modelStore';
 import { inversionSteps } from './schedule';
 import { writeGraph } from './sessionFromGraph';
 import { buildTaeEncoderGraph } from './taeGraph';
@@ -19,6 +20,17 @@ export interface RuntimeOptions {
   readonly threads?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+/**
+ * Where a model's ONNX graphs are cached: inside the model folder for models in the user store, else (shipped,
+ * possibly read-only models) under $SATDIFUSER_CACHE or $XDG_CACHE_HOME/satdifuser/onnx/<name>.
+ */
+export function graphCacheDir(model: BackboneModel): string {
+  const rel = relative(userModelDir(), resolve(model.dir));
+  if (!rel.startsWith('..') && !rel.startsWith('/')) return join(model.dir, 'onnx');
+  const base = process.env.SATDIFUSER_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'satdifuser');
+  return join(base, 'onnx', model.name);
 }
 
 export class BackboneRuntime {
@@ -35,7 +47,7 @@ export class BackboneRuntime {
     if (height % model.alignment || width % model.alignment) {
       throw new InvalidArgumentError(`Tiles of ${width}×${height} px do not fit this backbone, which needs multiples of ${model.alignment} px.`);
     }
-    const cache = join(model.dir, 'onnx');
+    const cache = graphCacheDir(model);
     const stamp = (p: string) => Math.round(statSync(p).mtimeMs).toString(36);
     const f = model.autoencoder.kind === 'kl' ? 2 ** (model.autoencoder.config.blockOutChannels.length - 1) : model.autoencoder.downscale;
     const encPath = join(cache, `encoder_${width}x${height}_${stamp(model.autoencoder.weights)}.onnx`);

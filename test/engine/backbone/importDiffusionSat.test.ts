@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SatError } from '../../../src/shared/errors';
-import { BackboneRuntime } from '../../../src/engine/backbone/backboneRuntime';
+import { BackboneRuntime, graphCacheDir } from '../../../src/engine/backbone/backboneRuntime';
 import { importDiffusionSat } from '../../../src/engine/backbone/importDiffusionSat';
 import { loadBackbone } from '../../../src/engine/backbone/modelStore';
 import { SafetensorsReader } from '../../../src/engine/nn/weights/safetensors';
@@ -26,7 +26,8 @@ describe('DiffusionSat import (reduced DiffusionSat-256 structure, random weight
       const root = mkdtempSync(join(tmpdir(), 'dsat-'));
       const src = writeDiffusionSatFolder(join(root, 'DiffusionSat-256'), form, { checkpointLayout: form === 'bin' });
       const stages = new Set<string>();
-      const res = await importDiffusionSat({ source: src, store: join(root, 'store'), threads: 1, onProgress: (s) => stages.add(s) });
+      process.env.SATDIFUSER_MODELS = join(root, 'store');
+      const res = await importDiffusionSat({ source: src, threads: 1, onProgress: (s) => stages.add(s) });
       expect(res.dir).toBe(join(root, 'store', 'diffusionsat-256'));
       expect([...stages]).toEqual(['checking', 'copying weights', 'prompt embedding', 'card', 'done']);
       const card = JSON.parse(readFileSync(join(res.dir, 'backbone.json'), 'utf8'));
@@ -60,7 +61,9 @@ describe('DiffusionSat import (reduced DiffusionSat-256 structure, random weight
       const sets = await rt.features(detUniform('input.image', shape, lo, hi), 2);
       expect(sets.map((s) => s.scales.map((x) => x.dims))).toEqual([47, 45, 40].map(() => [[2, 192, 8, 8], [2, 384, 4, 4], [2, 768, 2, 2], [2, 384, 1, 1]]));
       await rt.release();
-      expect(existsSync(join(res.dir, 'onnx'))).toBe(true);
+      expect(graphCacheDir(model)).toBe(join(res.dir, 'onnx')); // user-store models cache their graphs inside
+      expect(readdirSync(join(res.dir, 'onnx')).filter((f) => f.endsWith('.onnx')).length).toBe(2);
+      delete process.env.SATDIFUSER_MODELS;
       rmSync(root, { recursive: true, force: true });
     });
   }
