@@ -31,7 +31,8 @@ export interface ToolContext {
 const sketchStyle = new Style({ stroke: new Stroke({ color: '#ffea00', width: 2, lineDash: [6, 4] }), fill: new Fill({ color: 'rgba(255,234,0,0.12)' }) });
 
 function drawArea(ctx: ToolContext, box: boolean): () => void {
-  const draw = new Draw({ type: box ? 'Circle' : 'Polygon', geometryFunction: box ? createBox() : undefined, style: sketchStyle, stopClick: true });
+  // A rectangle is dragged out (press, drag, release), as in QGIS; a polygon is clicked vertex by vertex.
+  const draw = new Draw({ type: box ? 'Circle' : 'Polygon', geometryFunction: box ? createBox() : undefined, freehand: box, style: sketchStyle, stopClick: true });
   draw.on('drawend', (e) => {
     const geom = e.feature.getGeometry() as Polygon;
     ctx.model.perform(setAoi, { aoi: { geometry: polygonGeometry(geom), crs: ctx.crsRef() } });

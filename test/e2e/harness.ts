@@ -1,0 +1,98 @@
+// The e2e harness: `satdifuser serve` on a free port with a throw-away data folder, headless Debian Chromium
+// through playwright-core (flags from docs/stack-notes), page errors collected, screenshots under test-results/.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--no-first-run', '--disable-quic', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+];
+
+export const SHOTS = resolve('test-results', 'e2e');
+
+export interface Session {
+  readonly url: string;
+  readonly origin: string;
+  readonly dataDir: string;
+  readonly workDir: string;
+  readonly browser: Browser;
+  readonly page: Page;
+  readonly errors: string[];
+  shot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+async function startServer(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['bin/satdifuser.mjs', 'serve', '--port', '0'], {
+    env: { ...process.env, SATDIFUSER_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not print a URL in 150 s:\n${out}`)), 150_000);
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${out}`)));
+  });
+  return { url, child };
+}
+
+export async function openApp(name: string): Promise<Session> {
+  mkdirSync(SHOTS, { recursive: true });
+  const workDir = mkdtempSync(join(tmpdir(), `sdf-e2e-${name}-`));
+  const dataDir = join(workDir, 'data');
+  const { url, child } = await startServer(dataDir);
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  await page.goto(url);
+  await page.waitForSelector('.statusbar .conn.open', { timeout: 30_000 });
+  let n = 0;
+  return {
+    url, origin: new URL(url).origin, dataDir, workDir, browser, page, errors,
+    async shot(label) {
+      const file = join(SHOTS, `${name}-${String(++n).padStart(2, '0')}-${label}.png`);
+      await page.screenshot({ path: file });
+      return file;
+    },
+    async close() {
+      await browser.close();
+      child.kill('SIGINT');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+/** Mean and standard deviation of the RGB values in a screenshot region: blank map ≈ one flat colour. */
+export async function regionStats(page: Page, selector: string): Promise<{ mean: number; std: number }> {
+  const { PNG } = await import('pngjs');
+  const buf = await page.locator(selector).screenshot();
+  const png = PNG.sync.read(buf);
+  let s = 0;
+  let s2 = 0;
+  const n = png.width * png.height * 3;
+  for (let i = 0; i < png.data.length; i += 4) {
+    for (let c = 0; c < 3; c++) {
+      const v = png.data[i + c]!;
+      s += v;
+      s2 += v * v;
+    }
+  }
+  const mean = s / n;
+  return { mean, std: Math.sqrt(Math.max(0, s2 / n - mean * mean)) };
+}
