@@ -17,6 +17,7 @@ const r = unet.open();
 const pe = variant === 'baked' ? readNpy(join(work, 'pe.npy')) : undefined;
 const g = buildUNetGraph(parseUNetConfig(unet.config), new WeightSource(r), {
   height: 32, width: 32, promptEmbedding: pe ? { data: pe.data, shape: pe.shape } : undefined, name: `unet_${variant}`,
+  attention: variant === 'input' ? 'matmul' : 'fused',
 });
 const files = writeGraph(g, join(work, `unet_${variant}.onnx`));
 r.close();

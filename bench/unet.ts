@@ -4,7 +4,8 @@
 //  2. the same weights through our ONNX graph on onnxruntime-node, same thread count, same call;
 //  3. the whole SatDiFuser extraction of one 256² tile: VAE encoder + 10 UNet calls;
 //  4. peak RSS of the timing process (graphs are exported by a child process, bench/_unet_export.ts).
-// --variants also times: prompt embedding baked in as a constant, and ORT graph optimisation "basic".
+// Both attention forms are timed (plain ONNX ops; onnxruntime's MultiHeadAttention kernel, the shipped default).
+// --variants also times: prompt embedding baked in as a constant, ORT graph optimisation "basic", 1 thread.
 // Last line: `unet: ort_vs_pytorch=<ratio> extraction_s_per_tile=<seconds> peak_rss_gb=<GB>`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -44,7 +45,7 @@ console.log(`PyTorch UNet call (32×32 latent, ${THREADS} threads, taps hooked):
 // 2. Export the graphs in a child process.
 const pe = new Float32Array(77 * 1024).map((_, i) => Math.sin(i * 0.37));
 writeNpy(join(work, 'pe.npy'), pe, [1, 77, 1024]);
-for (const v of variants ? ['input', 'baked'] : ['input']) {
+for (const v of variants ? ['input', 'fused', 'baked'] : ['input', 'fused']) {
   if (existsSync(join(work, `unet_${v}.onnx`))) continue;
   const exp = lastJson(sh(process.execPath, ['--import', 'tsx', 'bench/_unet_export.ts', work, v]));
   console.log(`export (${v}): ${Number(exp.unet_export_s).toFixed(1)} s, exporter peak RSS ${Number(exp.peak_rss_gb).toFixed(2)} GB`);
@@ -67,8 +68,11 @@ async function timeCall(model: string, opts: SessionOptions, feedsPe: boolean): 
   return { s: times.sort((a, b) => a - b)[1], session };
 }
 
-const main = await timeCall(join(work, 'unet_input.onnx'), { optimization: 'all' }, true);
-console.log(`ORT UNet call (opt all, prompt as input): ${main.s.toFixed(3)} s`);
+const plain = await timeCall(join(work, 'unet_input.onnx'), { optimization: 'all' }, true);
+console.log(`ORT UNet call (plain ONNX attention, opt all, prompt as input): ${plain.s.toFixed(3)} s`);
+await plain.session.release();
+const main = await timeCall(join(work, 'unet_fused.onnx'), { optimization: 'all' }, true);
+console.log(`ORT UNet call (MultiHeadAttention kernel, opt all, prompt as input): ${main.s.toFixed(3)} s`);
 const ratio = Number(torch.call_s) / main.s;
 
 // 3. Whole extraction of one 256² tile: VAE encoder + 10 UNet calls, taps of 3 kept.
@@ -89,13 +93,13 @@ await main.session.release();
 
 if (variants) {
   const baked = await timeCall(join(work, 'unet_baked.onnx'), { optimization: 'all' }, false);
-  console.log(`ORT UNet call (opt all, prompt baked in): ${baked.s.toFixed(3)} s`);
+  console.log(`ORT UNet call (MultiHeadAttention kernel, opt all, prompt baked in): ${baked.s.toFixed(3)} s`);
   await baked.session.release();
-  const basic = await timeCall(join(work, 'unet_input.onnx'), { optimization: 'basic' }, true);
-  console.log(`ORT UNet call (opt basic): ${basic.s.toFixed(3)} s`);
+  const basic = await timeCall(join(work, 'unet_fused.onnx'), { optimization: 'basic' }, true);
+  console.log(`ORT UNet call (MultiHeadAttention kernel, opt basic): ${basic.s.toFixed(3)} s`);
   await basic.session.release();
-  const one = await timeCall(join(work, 'unet_input.onnx'), { optimization: 'all', intraOpThreads: 1 }, true);
-  console.log(`ORT UNet call (opt all, 1 thread): ${one.s.toFixed(3)} s`);
+  const one = await timeCall(join(work, 'unet_fused.onnx'), { optimization: 'all', intraOpThreads: 1 }, true);
+  console.log(`ORT UNet call (MultiHeadAttention kernel, opt all, 1 thread): ${one.s.toFixed(3)} s`);
   await one.session.release();
 }
 

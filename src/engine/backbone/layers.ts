@@ -4,6 +4,7 @@
 // uses; ORT runs it fast), Linear as MatMul with the transposed weight (folded at session start) or Gemm for 2-D
 // inputs, GELU as the erf formula ORT fuses into one Gelu kernel.
 import { SatError } from '../../shared/errors';
+import { float } from '../nn/attrs';
 import type { Graph, Value } from '../nn/graph';
 import { add, concat, conv as convOp, div, matmul, mul, reshape, sigmoid, softmax, split, transpose } from '../nn/ops';
 import type { WeightSource } from './weightSource';
@@ -93,6 +94,14 @@ export function attention(q: Value, k: Value, v: Value, heads: number, scale: nu
   if (mask) scores = add(scores, mask);
   const out = matmul(softmax(scores, -1), vh);
   return reshape(transpose(out, [0, 2, 1, 3]), [0, n, inner]);
+}
+
+/**
+ * The same attention (no mask) as onnxruntime's contrib MultiHeadAttention kernel (com.microsoft domain): one fused
+ * CPU kernel instead of reshapes, transposes, two MatMuls and a Softmax. Only onnxruntime runs this op.
+ */
+export function fusedAttention(q: Value, k: Value, v: Value, heads: number, scale: number): Value {
+  return q.graph.op1('MultiHeadAttention', [q, k, v], { num_heads: heads, scale: float(scale) }, { domain: 'com.microsoft', outputTypes: [{ dtype: q.dtype, shape: q.shape }] });
 }
 
 /** diffusers GEGLU: proj → (hidden, gate) halves along the last axis → hidden · gelu(gate). */

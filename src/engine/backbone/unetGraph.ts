@@ -7,7 +7,7 @@
 import { InvalidArgumentError } from '../../shared/errors';
 import { Graph, type Value } from '../nn/graph';
 import { add, concat, div, expand, mul, reshape, transpose, unsqueeze } from '../nn/ops';
-import { NetBuilder, attention, geglu, silu } from './layers';
+import { NetBuilder, attention, fusedAttention, geglu, silu } from './layers';
 import { type UNetConfig, tapChannels } from './unetConfig';
 import type { WeightSource } from './weightSource';
 
@@ -17,6 +17,11 @@ export interface UNetGraphOptions {
   width: number;
   /** Bake this prompt embedding [1, S, D] into the graph instead of an encoder_hidden_states input. */
   promptEmbedding?: { data: Float32Array; shape: readonly number[] };
+  /**
+   * 'matmul' (default): attention as plain ONNX ops (any runtime); 'fused': onnxruntime's MultiHeadAttention
+   * contrib kernel (see the benchmark for what it gives).
+   */
+  attention?: 'matmul' | 'fused';
   /** Emit the tap outputs s1…sN (default true). */
   taps?: boolean;
   name?: string;
@@ -28,6 +33,7 @@ interface Ctx {
   temb: Value;
   context: Value;
   taps?: Value[];
+  attend: (q: Value, k: Value, v: Value, heads: number, scale: number) => Value;
 }
 
 const f = Math.fround;
@@ -79,7 +85,7 @@ function transformer(ctx: Ctx, x: Value, channels: number, heads: number, tap = 
       const q = b.scope('to_q', () => b.linear(n1, inner, inner, false));
       const k = b.scope('to_k', () => b.linear(n1, inner, inner, false));
       const v = b.scope('to_v', () => b.linear(n1, inner, inner, false));
-      return b.scope('to_out.0', () => b.linear(attention(q, k, v, heads, scale), inner, inner));
+      return b.scope('to_out.0', () => b.linear(ctx.attend(q, k, v, heads, scale), inner, inner));
     });
     if (tap) ctx.taps!.push(transpose(a1, [0, 2, 1]));
     y = add(a1, y);
@@ -88,7 +94,7 @@ function transformer(ctx: Ctx, x: Value, channels: number, heads: number, tap = 
       const q = b.scope('to_q', () => b.linear(n2, inner, inner, false));
       const k = b.scope('to_k', () => b.linear(ctx.context, cfg.crossAttentionDim, inner, false));
       const v = b.scope('to_v', () => b.linear(ctx.context, cfg.crossAttentionDim, inner, false));
-      return b.scope('to_out.0', () => b.linear(attention(q, k, v, heads, scale), inner, inner));
+      return b.scope('to_out.0', () => b.linear(ctx.attend(q, k, v, heads, scale), inner, inner));
     });
     y = add(a2, y);
     const n3 = normed(b, 'norm3', y, inner);
@@ -135,7 +141,7 @@ export function buildUNetGraph(cfg: UNetConfig, weights: WeightSource, o: UNetGr
     const h = b.scope('linear_1', () => b.linear(tproj, boc[0], boc[0] * 4));
     return b.scope('linear_2', () => b.linear(silu(h), boc[0] * 4, boc[0] * 4));
   });
-  const ctx: Ctx = { b, cfg, temb, context };
+  const ctx: Ctx = { b, cfg, temb, context, attend: o.attention === 'fused' ? fusedAttention : attention };
   const k = cfg.convInKernel;
   let x = b.scope('conv_in', () => b.conv(sample, cfg.inChannels, boc[0], k));
   const skips: Value[] = [x];

@@ -16,14 +16,14 @@ describe('UNet graph vs the PyTorch reference', () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'unet-')), 'unet');
   writeDetComponent(dir, manifest.unet_config, manifest.params.unet);
 
-  it('predicts and taps like diffusers at t = −1 and t = 21 (batch 2, float timesteps)', async () => {
+  for (const attention of ['matmul', 'fused'] as const) it(`predicts and taps like diffusers at t = −1 and t = 21 (batch 2, float timesteps, ${attention} attention)`, async () => {
     const comp = openComponent(dir, 'UNet');
     const cfg = parseUNetConfig(comp.config);
     expect(cfg.numMetadata).toBe(7);
     expect(tapChannels(cfg)).toEqual([192, 384, 768, 384]);
     const reader = comp.open();
     const ws = new WeightSource(reader);
-    const g = buildUNetGraph(cfg, ws, { height: 16, width: 16 });
+    const g = buildUNetGraph(cfg, ws, { height: 16, width: 16, attention });
     // everything but DiffusionSat's metadata MLPs was used
     expect(ws.unused().every((n) => n.startsWith('metadata_embedding.'))).toBe(true);
     expect(ws.unused().length).toBe(28);
@@ -50,7 +50,7 @@ describe('UNet graph vs the PyTorch reference', () => {
     expect(out.maxAbs).toBeLessThan(1e-4);
     expect(out.cosine).toBeGreaterThan(0.999999);
     expect(s4.maxAbs).toBeLessThan(1e-4);
-    console.log('unet golden agreement', JSON.stringify({ out, s4 }));
+    console.log(`unet golden agreement (${attention})`, JSON.stringify({ out, s4 }));
     await session.release();
   });
 });
