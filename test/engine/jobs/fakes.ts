@@ -201,11 +201,12 @@ export function meanClassifier(centres = [0.2, 0.5, 0.8]): ClassificationHead {
     classes: classes3.slice(0, centres.length),
     async classify(features) {
       return features.map((f) => {
+        // Mean over the pixels holding data (the preparer fills nodata with 0, a level no scene here has).
         const v = f[0].data;
         const n = f[0].shape[1] * f[0].shape[2];
-        let s = 0;
-        for (let i = 0; i < n; i++) s += v[i];
-        const m = s / n;
+        let s = 0, k = 0;
+        for (let i = 0; i < n; i++) if (v[i] !== 0) { s += v[i]; k++; }
+        const m = k ? s / k : 0;
         return Float32Array.from(centres.map((c) => -50 * (m - c) ** 2));
       });
     },
