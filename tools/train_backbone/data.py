@@ -60,12 +60,13 @@ class ScenePack:
                 return sc.rgb[y:y + side, x:x + side]
         raise RuntimeError('could not find a crop without nodata in 20 tries; is the pack mostly empty?')
 
-    def sample(self, rng: np.random.Generator, n: int, size: int, max_scale: float = 2.0) -> torch.Tensor:
-        """n random crops as uint8 (n, 3, size, size). Each covers size..max_scale*size source pixels (log-uniform),
-        so the model sees several ground sample distances; smaller scenes are never upsampled beyond their size."""
-        out = torch.empty((n, 3, size, size), dtype=torch.uint8)
+    def sample(self, rng: np.random.Generator, n: int, size: int, max_scale: float = 2.0, device: torch.device | str = 'cpu') -> torch.Tensor:
+        """n random crops as uint8 (n, 3, size, size) on `device` (resized there: on a GPU that is what keeps a
+        16k-crop bank fast). Each covers size..max_scale*size source pixels (log-uniform), so the model sees several
+        ground sample distances; smaller scenes are never upsampled beyond their size."""
+        out = torch.empty((n, 3, size, size), dtype=torch.uint8, device=device)
         for i in range(n):
-            c = torch.from_numpy(self._crop(rng, size, max_scale).copy()).permute(2, 0, 1)
+            c = torch.from_numpy(self._crop(rng, size, max_scale).copy()).to(device).permute(2, 0, 1)
             if c.shape[-1] != size:
                 c = F.interpolate(c[None].float(), size=(size, size), mode='bilinear', antialias=True, align_corners=False)[0]
                 c = c.round().clamp(0, 255).to(torch.uint8)

@@ -66,7 +66,7 @@ def grid_png(rows: list[tuple[str, torch.Tensor]], path: Path, label_width: int 
             a = (imgs[k].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
             im = Image.fromarray(a)
             if im.size[0] != side:
-                im = im.resize((side, side), Image.NEAREST)
+                im = im.resize((side, side), Image.Resampling.NEAREST)
             canvas.paste(im, (label_width + k * (side + pad), y))
     canvas.save(path, optimize=True)
 
@@ -105,7 +105,7 @@ def finish_model(work: Path, unet: UNet2DConditionModel, prompt: torch.Tensor, t
     crop = real_crops_u8.shape[-1]
     lat = crop // tae.downscale
     gen = sample_images(unet, prompt, tae, tae_cfg['scaling_factor'], n_samples, lat, device)
-    real = real_crops_u8[:8].float() / 255.0
+    real = real_crops_u8[:8].float().cpu() / 255.0
     with torch.no_grad():
         recon = tae.to(device)(real.to(device)).float().clamp(0, 1).cpu()
     half = n_samples // 2

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -46,24 +47,25 @@ def main() -> None:
     ap.add_argument('--tae-from', help='model folder whose autoencoder to keep (skips stage 1)')
     ap.add_argument('--device', default='auto')
     ap.add_argument('--threads', type=int, default=0, help='CPU threads (0: torch default)')
+    ap.add_argument('--bank', type=int, default=0, help='crops in the bank (0: the preset\'s; small values for dry runs)')
     args = ap.parse_args()
     t0 = time.monotonic()
     if args.threads:
         torch.set_num_threads(args.threads)
     device = pick_device(args.device)
     if device.type == 'cuda':
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
+        torch.set_float32_matmul_precision('high')  # TF32 for whatever autocast leaves in fp32
         torch.backends.cudnn.benchmark = True
         print(f'device {torch.cuda.get_device_name(0)}, torch {torch.__version__}')
     out = Path(args.out)
-    work = out.parent / (out.name + '.work')  # loss CSVs of the stages; merged into out/loss.csv
-    work.mkdir(parents=True, exist_ok=True)
-    tp, up = T.PRESETS[args.preset], U.PRESETS[args.preset]
+    work = Path(tempfile.mkdtemp(prefix='satdifuser-train-'))  # per-stage loss CSVs, merged into out/loss.csv
+    tp, up = dict(T.PRESETS[args.preset]), dict(U.PRESETS[args.preset])
+    if args.bank:
+        tp['bank'] = up['bank'] = args.bank
 
     pack = ScenePack(args.pack)
     rng = np.random.default_rng(0)
-    crops = pack.sample(rng, max(tp['bank'], up['bank']), up['crop'])  # one bank of uint8 crops serves both stages
+    crops = pack.sample(rng, max(tp['bank'], up['bank']), up['crop'], device=device)  # one bank of uint8 crops serves both stages
     print(f'{len(pack.scenes)} scenes, bank {tuple(crops.shape)} in {time.monotonic() - t0:.0f}s')
 
     if args.tae_from:
