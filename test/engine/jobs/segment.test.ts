@@ -8,6 +8,10 @@ import type { StoredStrip } from '../../../src/engine/jobs/stripCodec';
 import { planTiles } from '../../../src/engine/jobs/tilePlan';
 import { MemoryFeatureCache } from '../../../src/engine/store/featureCacheMemory';
 import { openStore } from '../../../src/engine/store/store';
+import { floatToHalfBits, halfBitsToFloat32 } from '../../../src/engine/store/fp16';
+
+/** Features reach heads fp16-rounded (as the cache stores them), so hand-computed answers use that value. */
+const h16 = (v: number) => halfBitsToFloat32(floatToHalfBits(v));
 import { contextHead, identityExtractor, memoryRaster, passThroughPreparer, pointwiseHead, sceneField, tileIdHead } from './fakes';
 
 interface Collected {
@@ -101,7 +105,7 @@ describe('segmentation with hand-computable heads', () => {
         expect(mask[i]).toBe(255);
         continue;
       }
-      const l = head.logitsAt(f[i]);
+      const l = head.logitsAt(h16(f[i]));
       const best = l.indexOf(Math.max(...l));
       expect(mask[i]).toBe(best);
       const e = l.map((v) => Math.exp(v - Math.max(...l)));
