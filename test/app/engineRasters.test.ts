@@ -32,9 +32,24 @@ describe('raster.open', () => {
     expect(h.info.transform[0]).toBeCloseTo(gdal.geoTransform[0], 6);
     expect(h.info.transform[3]).toBeCloseTo(gdal.geoTransform[3], 6);
     expect(h.info.transform[1]).toBeCloseTo(gdal.geoTransform[1], 9);
-    expect(h.served.kind).toBe('original');
-    expect(engine.servedFile(h.rasterId)).toEqual({ path: sampleScene, size: readFileSync(sampleScene).length });
     expect((await engine['raster.open']({ path: sampleScene })).rasterId).toBe(h.rasterId);
+  });
+
+  it('serves a striped file through a tiled COG copy with overviews that GDAL reads as pixel-identical', async () => {
+    const h = await engine['raster.open']({ path: sampleScene });
+    expect(h.served.kind).toBe('cog');
+    expect(h.served.note).toMatch(/strips/);
+    const served = engine.servedFile(h.rasterId)!;
+    expect(served.path).not.toBe(sampleScene);
+    expect(served.path.startsWith(join(dir, 'data', 'cog-cache'))).toBe(true);
+    const cog = JSON.parse(execFileSync('gdalinfo', ['-json', served.path], { encoding: 'utf8' }));
+    expect(cog.size).toEqual(gdal.size);
+    expect(cog.geoTransform).toEqual(gdal.geoTransform);
+    expect(cog.bands[0].block).toEqual([256, 256]);
+    expect(cog.bands[0].overviews.length).toBeGreaterThan(0);
+    expect(cog.metadata.IMAGE_STRUCTURE.LAYOUT).toBe('COG');
+    execFileSync('gdal_translate', ['-q', '-of', 'ENVI', '-co', 'INTERLEAVE=BSQ', served.path, join(dir, 'cog.bin')]);
+    expect(readFileSync(join(dir, 'cog.bin')).equals(raw)).toBe(true);
   });
 
   it('names a missing file and a non-raster in the error', async () => {

@@ -10,7 +10,7 @@ export function capabilities(): Record<Capability, CapabilityStatus> {
     identify: { available: true },
     vectors: { available: true },
     projects: { available: true },
-    cog: missing('Making a cloud-optimized copy on open needs the COG writer (src/engine/export/geotiff), not built yet.'),
+    cog: { available: true },
     segment: missing('Segmentation needs the tiled segmentation job (src/engine/jobs) and a trained head; neither is built yet.'),
     train: missing('Training needs the head training engine (src/engine/heads + src/engine/nn); not built yet.'),
     compare: missing('Comparing fusion strategies needs segmentation and trained heads; not built yet.'),

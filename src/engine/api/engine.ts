@@ -41,7 +41,7 @@ export function defaultSampleScene(): string | null {
 export function createEngine(options: EngineOptions): Engine {
   const events = new EventBus();
   const jobs = new JobHub(events);
-  const rasters = new RasterRegistry();
+  const rasters = new RasterRegistry({ dataDir: options.dataDir, jobs });
   const projects = new ProjectStore(options.dataDir);
   const sampleScene = options.sampleScene === undefined ? defaultSampleScene() : options.sampleScene;
   const home = options.homeDir ?? homedir();

@@ -10,6 +10,8 @@ import type { RasterSource } from '../raster/source';
 import { crsToPixel } from '../geo/affine';
 import { bandStatistics } from './bandStatistics';
 import { rememberCrs, transformer } from './crsRef';
+import { cogCachePath, cogReason, makeCog } from './cogOnOpen';
+import type { JobHub } from './jobHub';
 
 /** Longest side of the grid statistics are computed on. */
 const STATS_SAMPLE = 1024;
@@ -17,14 +19,47 @@ const STATS_SAMPLE = 1024;
 interface OpenRaster {
   readonly handle: RasterHandle;
   readonly source: RasterSource;
+  readonly originalPath: string;
   /** The file whose bytes the map reads (the original, or a COG made on open). */
   readonly servedPath: string;
   readonly servedBytes: number;
 }
 
+export interface RasterRegistryOptions {
+  /** Where COG copies are cached; null disables COG-on-open. */
+  readonly dataDir: string | null;
+  /** Runs the COG conversion as a job, so the UI shows its progress and can cancel it. */
+  readonly jobs: JobHub | null;
+}
+
 export class RasterRegistry {
   private readonly byId = new Map<string, OpenRaster>();
   private readonly byPath = new Map<string, string>();
+
+  constructor(private readonly options: RasterRegistryOptions = { dataDir: null, jobs: null }) {}
+
+  /** The COG copy to serve instead of the original, made now if needed; the original when not needed or not possible. */
+  private async servedCopy(source: RasterSource, rasterId: string, name: string): Promise<{ path: string; kind: 'original' | 'cog'; note: string | null }> {
+    const reason = cogReason(source.info);
+    const { dataDir, jobs } = this.options;
+    const original = { path: source.info.path, kind: 'original' as const };
+    if (!reason) return { ...original, note: null };
+    if (!dataDir || !jobs) return { ...original, note: `Served as stored although ${reason}; drawing may be slow.` };
+    const target = cogCachePath(dataDir, source.info.path);
+    const { jobId } = jobs.start('cog', `Optimizing ${name} for display`, null, async (ctx) => {
+      const started = performance.now();
+      await makeCog(source.info.path, target, ctx.signal, (done, total, phase) => {
+        const elapsed = (performance.now() - started) / 1000;
+        const rate = elapsed > 0 ? done / elapsed : 0;
+        ctx.progress({ phase: phase === 'tiles' ? 'tiles' : 'writing', done, total, unit: 'tiles', rate, etaSeconds: rate > 0 ? (total - done) / rate : null, elapsedSeconds: elapsed, cacheHits: 0 });
+      });
+      return { kind: 'cog', raster: { rasterId, name, info: source.info, served: { kind: 'cog', bytes: (await stat(target)).size, note: null } } };
+    });
+    const outcome = await jobs.settled(jobId);
+    if (outcome?.status === 'succeeded') return { path: target, kind: 'cog', note: `A cloud-optimized copy is drawn because ${reason}.` };
+    const why = outcome?.status === 'failed' ? outcome.reason.message : 'the conversion was cancelled';
+    return { ...original, note: `Served as stored although ${reason} (${why}); drawing may be slow.` };
+  }
 
   async open(path: string, signal?: AbortSignal): Promise<RasterHandle> {
     const full = resolve(path);
@@ -42,16 +77,21 @@ export class RasterRegistry {
     const source = await openRaster(full, { signal });
     if (source.info.crs?.epsg != null) rememberCrs(source.info.crs.epsg, source.info.crs.definition);
     const rasterId = randomUUID();
+    const served = await this.servedCopy(source, rasterId, basename(full));
+    const servedBytes = served.kind === 'cog' ? (await stat(served.path)).size : bytes;
     const handle: RasterHandle = {
       rasterId,
       name: basename(full),
       info: source.info,
-      served: {
-        kind: 'original', bytes,
-        note: source.info.tiled ? null : 'Served as stored (striped layout); a cloud-optimized copy would draw faster at large sizes.',
-      },
+      served: { kind: served.kind, bytes: servedBytes, note: served.note },
     };
-    this.byId.set(rasterId, { handle, source, servedPath: full, servedBytes: bytes });
+    // A second open of the same file while this one converted returns the first handle.
+    const raced = this.byPath.get(full);
+    if (raced) {
+      await source.close();
+      return this.byId.get(raced)!.handle;
+    }
+    this.byId.set(rasterId, { handle, source, originalPath: full, servedPath: served.path, servedBytes });
     this.byPath.set(full, rasterId);
     return handle;
   }
@@ -106,7 +146,7 @@ export class RasterRegistry {
     const r = this.byId.get(rasterId);
     if (!r) return false;
     this.byId.delete(rasterId);
-    this.byPath.delete(r.servedPath);
+    this.byPath.delete(r.originalPath);
     await r.source.close();
     return true;
   }
