@@ -29,7 +29,7 @@ import { type DType, type TypedArray, checkStorage } from './dtype';
 import { inferOutputs } from './infer/index';
 import { type Shape, formatShape, numel, isStatic } from './shape';
 import { Rng } from './rng';
-import { numberToHalf as halfBits } from './fp16';
+import { float32ToFloat16, numberToHalf as halfBits } from './fp16';
 
 export type ValueKind = 'input' | 'param' | 'buffer' | 'const' | 'node';
 
@@ -205,7 +205,10 @@ export class Graph {
     if (hit) return hit;
     const e = this.params.get(name);
     if (!e) throw new InvalidArgumentError(`The graph "${this.name}" has no parameter "${name}".`);
-    const data = typeof e.init === 'function' ? e.init(e.value.shape as number[], this.rng.fork(name)) : e.init;
+    let data = typeof e.init === 'function' ? e.init(e.value.shape as number[], this.rng.fork(name)) : e.init;
+    // Initialisers produce float32; a float64 or float16 parameter gets the same values in its own type.
+    if (typeof e.init === 'function' && data instanceof Float32Array && e.value.dtype === 'float64') data = Float64Array.from(data);
+    if (typeof e.init === 'function' && data instanceof Float32Array && e.value.dtype === 'float16') data = float32ToFloat16(data);
     checkStorage(e.value.dtype, data, `parameter "${name}"`);
     if (data.length !== numel(e.value.shape)) throw new InvalidArgumentError(`The initialiser of "${name}" returned ${data.length} values for shape ${formatShape(e.value.shape)}.`);
     this.resolved.set(name, data);

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '../../shared/errors';
 import { float } from './attrs';
 import { ONNX_DTYPE, type DType } from './dtype';
 import type { Graph, Value } from './graph';
+import { convByMatMul } from './im2col';
 
 type Operand = Value | number;
 
@@ -62,8 +63,15 @@ export interface ConvAttrs {
   group?: number;
 }
 
+/**
+ * ONNX Conv. float64 2-D convolutions are emitted as im2col + MatMul (exact), because onnxruntime has no float64
+ * Conv kernel; float64 graphs are what the gradient checks use.
+ */
 export function conv(x: Value, w: Value, b?: Value, a: ConvAttrs = {}): Value {
   const sp = x.rank - 2;
+  if (x.dtype === 'float64' && sp === 2 && (a.group ?? 1) === 1) {
+    return convByMatMul(x, w, b, { kernel: w.shape.slice(2) as number[], strides: a.strides ?? [1, 1], pads: a.pads ?? [0, 0, 0, 0], dilations: a.dilations ?? [1, 1] });
+  }
   return x.graph.op1('Conv', [x, w, b], {
     kernel_shape: w.shape.slice(2) as number[],
     strides: a.strides ?? new Array(sp).fill(1),

@@ -1,6 +1,6 @@
 // Finite-difference checks of every gradient rule, op by op: float64 graphs where onnxruntime has float64
 // kernels (2-point differences, h = 1e-6), float32 for Conv (no float64 kernel; 4-point differences).
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { float } from '../../../src/engine/nn/attrs';
 import type { Graph } from '../../../src/engine/nn/graph';
 import * as op from '../../../src/engine/nn/ops';
@@ -46,6 +46,36 @@ describe('gradients of Conv (float32)', () => {
       });
     });
   }
+});
+
+describe('gradients of pooling (float32: no float64 kernel; linear, so exact differences)', () => {
+  it('GlobalAveragePool', async () => {
+    await expectGradOk({ build: (g) => g.op1('GlobalAveragePool', [g.input('x', 'float32', [2, 3, 4, 5])]), feeds: { x: f32([2, 3, 4, 5], 1) }, eps: 0.25 });
+  });
+});
+
+describe('float64 Conv lowering (im2col + MatMul) equals onnxruntime Conv', () => {
+  it('for 1×1, 3×3, stride 2, dilation and asymmetric pads', async () => {
+    const { Graph } = await import('../../../src/engine/nn/graph');
+    const { serializeModel } = await import('../../../src/engine/nn/serialize');
+    const { Session } = await import('../../../src/engine/runtime');
+    const cases: [number[], number[], op.ConvAttrs][] = [[[2, 5, 6, 6], [4, 5, 1, 1], {}], [[2, 3, 7, 7], [4, 3, 3, 3], { strides: [2, 2], pads: [1, 1, 1, 1] }], [[1, 2, 9, 8], [3, 2, 3, 3], { dilations: [2, 2], pads: [2, 1, 2, 0] }]];
+    for (const [xs, ws, attrs] of cases) {
+      const outs: Float64Array[] = [];
+      for (const dtype of ['float32', 'float64'] as const) {
+        const g = new Graph();
+        g.output(op.conv(g.input('x', dtype, xs), g.input('w', dtype, ws), g.input('b', dtype, [ws[0]]), attrs), 'y');
+        if (dtype === 'float64') expect(g.nodes.some((n) => n.opType === 'Conv')).toBe(false);
+        const s = await Session.create(serializeModel(g), { providers: ['cpu'] });
+        const mk = dtype === 'float32' ? f32 : f64;
+        const o = await s.run({ x: mk(xs, 1), w: mk(ws, 2), b: mk([ws[0]], 3) });
+        outs.push(o.y.toFloat64());
+        await s.release();
+      }
+      expect(outs[1].length).toBe(outs[0].length);
+      outs[0].forEach((v, i) => expect(outs[1][i]).toBeCloseTo(v, 4));
+    }
+  });
 });
 
 describe('gradients of elementwise ops with broadcasting (float64)', () => {

@@ -6,6 +6,7 @@ import type { Value } from '../../graph';
 import * as op from '../../ops';
 import type { GradRule } from '../grad';
 import { unbroadcast } from '../helpers';
+import { im2col } from '../../im2col';
 
 const swapLast = (v: Value): Value => {
   const r = v.rank;
@@ -70,24 +71,8 @@ export const linalgGrads: Record<string, GradRule> = {
     }
     if (need[1]) {
       const dyFlat = op.reshape(d!, [0, co, -1]);
-      let cols: Value;
-      if (pointwise) cols = op.reshape(x, [0, ci, -1]);
-      else {
-        if (typeof ho !== 'number' || typeof wo !== 'number') throw new InvalidArgumentError(`Conv weight gradients need static output sizes, got ${d!.toString()}.`);
-        // im2col by strided slices of the padded input: one [N, Ci, Ho, Wo] window per kernel tap, stacked
-        // tap-minor so the result reshapes to [Co, Ci, kh, kw] directly.
-        const xp = p.some((v) => v !== 0) ? g.op1('Pad', [x, g.ints([0, 0, p[0], p[1], 0, 0, p[2], p[3]])]) : x;
-        const taps: Value[] = [];
-        for (let i = 0; i < k[0]; i++) {
-          for (let j = 0; j < k[1]; j++) {
-            const y0 = i * dl[0];
-            const x0 = j * dl[1];
-            const win = op.slice(xp, [y0, x0], [y0 + s[0] * (ho - 1) + 1, x0 + s[1] * (wo - 1) + 1], [2, 3], [s[0], s[1]]);
-            taps.push(op.unsqueeze(win, [2]));
-          }
-        }
-        cols = op.reshape(op.concat(taps, 2), [0, ci * k[0] * k[1], -1]);
-      }
+      if (!pointwise && (typeof ho !== 'number' || typeof wo !== 'number')) throw new InvalidArgumentError(`Conv weight gradients need static output sizes, got ${d!.toString()}.`);
+      const cols = im2col(x, { kernel: k, strides: s, pads: p, dilations: dl });
       dw = op.reshape(op.reduceSum(op.matmul(dyFlat, op.transpose(cols, [0, 2, 1])), [0], false), [co, ci, k[0], k[1]]);
     }
     const db = b && need[2] ? op.reduceSum(d!, [0, 2, 3], false) : undefined;
