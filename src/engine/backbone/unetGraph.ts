@@ -6,7 +6,7 @@
 // encoder_hidden_states [B, 77, D] unless the prompt embedding is baked in as a constant.
 import { InvalidArgumentError } from '../../shared/errors';
 import { Graph, type Value } from '../nn/graph';
-import { add, concat, div, expand, mul, reshape, transpose, unsqueeze } from '../nn/ops';
+import { add, concat, div, mul, reshape, slice, transpose, unsqueeze } from '../nn/ops';
 import { NetBuilder, attention, fusedAttention, geglu, silu } from './layers';
 import { type UNetConfig, tapChannels } from './unetConfig';
 import type { WeightSource } from './weightSource';
@@ -34,6 +34,8 @@ interface Ctx {
   context: Value;
   taps?: Value[];
   attend: (q: Value, k: Value, v: Value, heads: number, scale: number) => Value;
+  /** A baked prompt's K/V are [1, S, C] (folded by ORT); broadcast them to the batch for the attention kernel. */
+  toBatch: (v: Value) => Value;
 }
 
 const f = Math.fround;
@@ -92,8 +94,8 @@ function transformer(ctx: Ctx, x: Value, channels: number, heads: number, tap = 
     const n2 = normed(b, 'norm2', y, inner);
     const a2 = b.scope('attn2', () => {
       const q = b.scope('to_q', () => b.linear(n2, inner, inner, false));
-      const k = b.scope('to_k', () => b.linear(ctx.context, cfg.crossAttentionDim, inner, false));
-      const v = b.scope('to_v', () => b.linear(ctx.context, cfg.crossAttentionDim, inner, false));
+      const k = ctx.toBatch(b.scope('to_k', () => b.linear(ctx.context, cfg.crossAttentionDim, inner, false)));
+      const v = ctx.toBatch(b.scope('to_v', () => b.linear(ctx.context, cfg.crossAttentionDim, inner, false)));
       return b.scope('to_out.0', () => b.linear(ctx.attend(q, k, v, heads, scale), inner, inner));
     });
     y = add(a2, y);
@@ -131,8 +133,7 @@ export function buildUNetGraph(cfg: UNetConfig, weights: WeightSource, o: UNetGr
   if (o.promptEmbedding) {
     const [one, s, d] = o.promptEmbedding.shape;
     if (one !== 1 || d !== cfg.crossAttentionDim) throw new InvalidArgumentError(`The prompt embedding has shape [${o.promptEmbedding.shape.join(', ')}]; the UNet needs [1, S, ${cfg.crossAttentionDim}].`);
-    const pe = g.constant(o.promptEmbedding.data, 'float32', [1, s, d], 'prompt_embedding');
-    context = expand(pe, [1, s, d]);
+    context = g.constant(o.promptEmbedding.data, 'float32', [1, s, d], 'prompt_embedding');
   } else {
     context = g.input('encoder_hidden_states', 'float32', ['batch', 77, cfg.crossAttentionDim]);
   }
@@ -141,7 +142,14 @@ export function buildUNetGraph(cfg: UNetConfig, weights: WeightSource, o: UNetGr
     const h = b.scope('linear_1', () => b.linear(tproj, boc[0], boc[0] * 4));
     return b.scope('linear_2', () => b.linear(silu(h), boc[0] * 4, boc[0] * 4));
   });
-  const ctx: Ctx = { b, cfg, temb, context, attend: o.attention === 'matmul' ? attention : fusedAttention };
+  let batchShape: Value | undefined;
+  const toBatch = (v: Value): Value => {
+    if (!o.promptEmbedding) return v;
+    batchShape ??= slice(g.op1('Shape', [sample]), [0], [1], [0]);
+    const [, m, c] = v.shape as [number, number, number];
+    return g.op1('Expand', [v, concat([batchShape, g.ints([m, c])], 0)], {}, { outputTypes: [{ dtype: 'float32', shape: ['batch', m, c] }] });
+  };
+  const ctx: Ctx = { b, cfg, temb, context, toBatch, attend: o.attention === 'matmul' ? attention : fusedAttention };
   const k = cfg.convInKernel;
   let x = b.scope('conv_in', () => b.conv(sample, cfg.inChannels, boc[0], k));
   const skips: Value[] = [x];
