@@ -49,7 +49,26 @@ def dms_to_degrees(v):
     return sign * (d + m / 60 + s / 3600)
 
 
-def best_helmert(db, geog_code):
+def extent_of(db, table, code):
+    row = db.execute(
+        """select e.south_lat, e.north_lat, e.west_lon, e.east_lon from usage u join extent e
+           on e.auth_name=u.extent_auth_name and e.code=u.extent_code
+           where u.object_table_name=? and u.object_auth_name='EPSG' and u.object_code=? limit 1""", (table, str(code))).fetchone()
+    return row
+
+
+def contains(ext, lon, lat):
+    if None in ext:
+        return False
+    s, n, w, e = ext
+    if not (s <= lat <= n):
+        return False
+    return w <= lon <= e if w <= e else (lon >= w or lon <= e)
+
+
+def best_helmert(db, geog_code, where=None):
+    """The most accurate EPSG Helmert transformation to WGS 84 whose area of use contains `where` (lon, lat),
+    else the most accurate of all: PROJ's own preference, minus the grid-based ones proj4js cannot apply."""
     rows = db.execute(
         """select method_code, tx, ty, tz, translation_uom_code, rx, ry, rz, rotation_uom_code,
                   scale_difference, scale_difference_uom_code, accuracy, code
@@ -73,7 +92,9 @@ def best_helmert(db, geog_code):
                 rot = [-x for x in rot]
             p = t + rot + [sd * PPM_PER[su]]
         # Most accurate first; on a tie, the newest (highest code): EPSG adds better versions under new codes.
-        key = (acc if acc is not None else 1e9, -int(code))
+        ext = extent_of(db, 'helmert_transformation', code) if where else None
+        inside = 0 if (ext and contains(ext, *where)) else 1
+        key = (inside, acc if acc is not None else 1e9, -int(code))
         if best is None or key < best[0]:
             best = (key, p)
     return None if best is None else ','.join(fmt(x) for x in best[1])
@@ -104,6 +125,31 @@ def base_geographic_code(db, kind, code):
     return row[0] if row else None
 
 
+# Ellipsoid names proj4js knows with PROJ's parameters; any other +ellps= is written out as +a/+rf (or +b) so
+# proj4js, which silently falls back to WGS 84 for a name it does not know, gets the right figure.
+PROJ4JS_ELLIPSOIDS = {'GRS80', 'WGS84', 'krass', 'intl', 'bessel', 'clrk66', 'airy'}
+
+
+def proj_ellipsoids():
+    import subprocess
+    out = {}
+    for line in subprocess.run(['proj', '-le'], capture_output=True, text=True, check=True).stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[1].startswith('a=') and (parts[2].startswith('rf=') or parts[2].startswith('b=')):
+            out[parts[0]] = f"+{parts[1]} +{parts[2]}"
+    return out
+
+
+ELLIPSOIDS = proj_ellipsoids()
+
+
+def portable(p4):
+    def expand(m):
+        name = m.group(1)
+        return m.group(0) if name in PROJ4JS_ELLIPSOIDS or name not in ELLIPSOIDS else ELLIPSOIDS[name]
+    return re.sub(r'\+ellps=(\S+)', expand, p4)
+
+
 def proj4_of(db, kind, code):
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(int(code))
@@ -112,12 +158,23 @@ def proj4_of(db, kind, code):
     except RuntimeError:
         pass
     p4 = srs.ExportToProj4().strip()
-    if '+towgs84' not in p4 and '+datum=' not in p4 and '+nadgrids' not in p4:
+    # NAD27 in proj4 means NADCON grids, which proj4js does not have: use the best Helmert shift instead.
+    nad27 = '+datum=NAD27' in p4
+    if nad27 or ('+towgs84' not in p4 and '+datum=' not in p4 and '+nadgrids' not in p4):
         geog = base_geographic_code(db, kind, code)
-        tw = best_helmert(db, geog) if geog else None
+        ext = extent_of(db, 'projected_crs' if kind == 'P' else 'geodetic_crs', code)
+        where = None
+        if ext and None not in ext:
+            s_, n_, w_, e_ = ext
+            e2 = e_ + 360 if e_ < w_ else e_
+            lon = (w_ + e2) / 2
+            where = (lon - 360 if lon > 180 else lon, (s_ + n_) / 2)
+        tw = best_helmert(db, geog, where) if geog else None
         if tw:
+            if nad27:
+                p4 = p4.replace('+datum=NAD27', '+ellps=clrk66')
             p4 = p4.replace(' +no_defs', f' +towgs84={tw} +no_defs')
-    return srs, p4
+    return srs, portable(p4)
 
 
 def main():

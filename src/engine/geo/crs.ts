@@ -7,11 +7,32 @@ import { lookupEpsg } from './epsg';
 
 export const WGS84: CrsInfo = { epsg: 4326, name: 'WGS 84', definition: '+proj=longlat +datum=WGS84 +no_defs', units: 'degree' };
 
+const usable = new Map<number, string | null>();
+
+/** Why proj4 cannot run this definition (e.g. a projection method it lacks), or null when it can. */
+function proj4Problem(code: number, definition: string): string | null {
+  let problem = usable.get(code);
+  if (problem === undefined) {
+    try {
+      const [x, y] = proj4(WGS84.definition, definition).inverse([0, 0]);
+      problem = typeof x === 'number' && typeof y === 'number' ? null : 'it returns no coordinates';
+    } catch (e) {
+      problem = (e as Error)?.message || `proj4 does not implement ${/\+proj=\w+/.exec(definition)?.[0] ?? 'its projection'}`;
+    }
+    usable.set(code, problem);
+  }
+  return problem;
+}
+
 export function crsFromEpsg(code: number): CrsInfo {
   const e = Number.isInteger(code) ? lookupEpsg(code) : null;
   if (!e) {
     throw new UnknownCrsError(`EPSG:${code}`,
       'The bundled EPSG table has every projected and geographic CRS PROJ can express as a proj4 string; this code is not one of them. Reproject the data with gdalwarp -t_srs EPSG:xxxx first.');
+  }
+  const problem = proj4Problem(code, e.definition);
+  if (problem) {
+    throw new UnknownCrsError(`EPSG:${code} (${e.name})`, `Its projection cannot be computed here (${problem}). Reproject the data with gdalwarp -t_srs EPSG:xxxx first.`);
   }
   return { epsg: e.epsg, name: e.name, definition: e.definition, units: e.units };
 }

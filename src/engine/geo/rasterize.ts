@@ -2,8 +2,9 @@
 // without -at). Scanlines run through pixel centres; crossings follow GDAL's tie-breaking, so that masks agree
 // with gdal_rasterize pixel for pixel: an edge counts on a scanline when y1 ≤ y < y2, and a span between
 // crossings a and b covers the pixels whose centre c satisfies a < c ≤ b.
-// 'evenodd' treats all rings (of all parts of a MultiPolygon) together, as GDAL does; 'nonzero' uses the rings'
-// winding, so a MultiPolygon's overlapping parts are unioned when every outer ring has the same orientation.
+// Each part of a MultiPolygon is burned on its own and the parts are unioned, as gdal_rasterize does. Within a
+// part, 'evenodd' (GDAL's rule) pairs the crossings of all its rings; 'nonzero' uses the rings' winding, which
+// only differs for self-overlapping rings (invalid polygons).
 import type { GeoTransform, PixelWindow, PolygonCoords, PolygonGeometry, Ring } from '../../shared/geometry';
 import { invertGeoTransform } from './affine';
 
@@ -50,8 +51,8 @@ function collect(rings: Ring[]): { edges: Edge[]; horizontals: Horizontal[] } {
   return { edges, horizontals };
 }
 
-function ringsOf(geom: PolygonGeometry): Ring[] {
-  return geom.type === 'Polygon' ? [...geom.coordinates] : (geom.coordinates as readonly PolygonCoords[]).flatMap((p) => [...p]);
+function partsOf(geom: PolygonGeometry): Ring[][] {
+  return geom.type === 'Polygon' ? [[...geom.coordinates]] : (geom.coordinates as readonly PolygonCoords[]).map((p) => [...p]);
 }
 
 /**
@@ -59,9 +60,14 @@ function ringsOf(geom: PolygonGeometry): Ring[] {
  * window; returns window.width × window.height bytes, 1 inside.
  */
 export function rasterizePixels(geom: PolygonGeometry, window: PixelWindow, rule: FillRule = 'evenodd'): Uint8Array {
+  const mask = new Uint8Array(window.width * window.height);
+  for (const rings of partsOf(geom)) burnPart(mask, rings, window, rule);
+  return mask;
+}
+
+function burnPart(mask: Uint8Array, rings: Ring[], window: PixelWindow, rule: FillRule): void {
   const { x: wx, y: wy, width: W, height: H } = window;
-  const mask = new Uint8Array(W * H);
-  const { edges, horizontals } = collect(ringsOf(geom));
+  const { edges, horizontals } = collect(rings);
   const active: Edge[] = [];
   let next = 0;
   const xs: number[] = [];
@@ -105,7 +111,6 @@ export function rasterizePixels(geom: PolygonGeometry, window: PixelWindow, rule
     }
     for (const h of horizontals) if (h.y === yc) fill(Math.floor(h.xa + 0.5), Math.floor(h.xb + 0.5));
   }
-  return mask;
 }
 
 /** The polygon's vertices mapped from CRS coordinates to pixel coordinates through the raster's geotransform. */
