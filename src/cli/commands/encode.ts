@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { encodeWithVae } from '../../engine/backbone/encodeVae';
+import { encodeWithVae, valueRange } from '../../engine/backbone/encodeVae';
 import { readNpy, writeNpy } from '../../engine/backbone/npy';
 import type { CliCommand } from '../command';
 import { intFlag, parseArgs, required } from './models/args';
@@ -18,6 +18,8 @@ export const command: CliCommand = {
     const p = parseArgs(args, ['vae', 'image', 'out', 'threads'], [], usage);
     const image = readNpy(required(p, 'image', usage));
     const out = required(p, 'out', usage);
+    const [lo, hi] = valueRange(image.data);
+    if (lo < -1.001 || hi > 1.001) ctx.stderr.write(`warning: the image spans [${lo.toFixed(3)}, ${hi.toFixed(3)}]; the VAE expects [−1, 1] (x / 127.5 − 1 for 8-bit RGB).\n`);
     const m = await encodeWithVae(required(p, 'vae', usage), image, intFlag(p, 'threads', 0, 0) || undefined);
     mkdirSync(dirname(out), { recursive: true });
     writeNpy(out, m.data, m.shape);
