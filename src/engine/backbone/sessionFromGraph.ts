@@ -15,9 +15,9 @@ export function paramBytes(g: Graph): number {
   return n;
 }
 
-/** Writes the graph to `path` (+ `.data` when large). Returns the files written. */
-export function writeGraph(g: Graph, path: string, metadata?: Record<string, string>): string[] {
-  return paramBytes(g) > INLINE_LIMIT ? saveModel(g, path, { external: {}, metadata }) : saveModel(g, path, { metadata });
+/** Writes the graph to `path` (+ `<path>.data` above `inlineLimit` bytes of weights). Returns the files written. */
+export function writeGraph(g: Graph, path: string, metadata?: Record<string, string>, inlineLimit = INLINE_LIMIT): string[] {
+  return paramBytes(g) > inlineLimit ? saveModel(g, path, { external: {}, metadata }) : saveModel(g, path, { metadata });
 }
 
 export async function sessionFromGraph(g: Graph, opts: SessionOptions = {}): Promise<Session> {
