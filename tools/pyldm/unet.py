@@ -283,8 +283,10 @@ class Attention(nn.Module):
         dtype = q.dtype
         if self.upcast_attention:
             q, k = q.float(), k.float()
-        scores = torch.baddbmm(torch.empty(q.shape[0], q.shape[1], k.shape[1], dtype=q.dtype, device=q.device),
-                               q, k.transpose(-1, -2), beta=0, alpha=self.scale)
+        # diffusers computes baddbmm(torch.empty(...), q, kᵀ, beta=0, alpha=scale). On Debian's torch 1.13 CPU build
+        # baddbmm with beta=0 can return NaN for small shapes (its output buffer is used uninitialised), so the
+        # same product is computed as bmm · scale.
+        scores = torch.bmm(q, k.transpose(-1, -2)) * self.scale
         probs = scores.softmax(dim=-1).to(dtype)
         out = self._merge_heads(torch.bmm(probs, v))
         return self.to_out[1](self.to_out[0](out))
