@@ -64,7 +64,7 @@ export class CogWriter {
     try {
       o.levels.forEach((g, i) => this.spools.push(new TileSpool(tempPath(path, `L${i}`, options.tempDir), g.tilesAcross * g.tilesDown * planes)));
     } catch (e) {
-      this.discardTemporaries();
+      this.discardSpools();
       throw ioError(path, 'create temporary files beside', e);
     }
     this.builder = new OverviewBuilder(o.levels, o.tileSize, o.bands, o.type, o.resampling, o.nodata, (level, col, row, bands) => this.encode(level, col, row, bands));
@@ -140,7 +140,7 @@ export class CogWriter {
     if (this.state === 'done' || this.state === 'aborted') return;
     this.state = 'aborted';
     await Promise.allSettled([...this.inFlight]);
-    this.discardTemporaries();
+    this.discardSpools();
   }
 
   /** Throws (after cleaning up) when the writer cannot go on: finished, failed, aborted or cancelled. */
@@ -242,10 +242,6 @@ export class CogWriter {
 
   private discardSpools(): void {
     for (const s of this.spools) s.discard();
-  }
-
-  private discardTemporaries(): void {
-    this.discardSpools();
   }
 }
 

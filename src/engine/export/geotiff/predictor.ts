@@ -1,21 +1,6 @@
-// TIFF predictors, applied in place to one tile's bytes (little-endian samples, rows of
-// `width * samplesPerPixel` samples) before DEFLATE. Differences make smooth imagery compress better.
-
-/**
- * Predictor 2 (TIFF 6.0 §14): each sample minus the same channel's sample to its left, modulo 2^bits.
- * Signed samples share the unsigned bit pattern, so one unsigned view serves both.
- */
-export function horizontalDifference(bytes: Uint8Array, width: number, rows: number, samplesPerPixel: number, bytesPerSample: 1 | 2 | 4): void {
-  const a = bytesPerSample === 1 ? bytes
-    : bytesPerSample === 2 ? new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2)
-      : new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-  const rowLen = width * samplesPerPixel;
-  for (let r = 0; r < rows; r++) {
-    const base = r * rowLen;
-    // Right to left, so each difference uses the original left neighbour.
-    for (let i = base + rowLen - 1; i >= base + samplesPerPixel; i--) a[i] = a[i] - a[i - samplesPerPixel];
-  }
-}
+// TIFF predictor 3, applied in place to one tile's bytes (little-endian samples, rows of
+// `width * samplesPerPixel` samples) before DEFLATE. Predictor 2 is fused with interleaving in
+// tile-encoder.ts. Differences make smooth imagery compress better.
 
 /**
  * Predictor 3 (Adobe Photoshop TIFF Technical Note 3): per row, the bytes of every sample are split

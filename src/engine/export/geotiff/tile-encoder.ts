@@ -1,9 +1,10 @@
 // Turns one padded tile (one array per band) into the bytes stored in the file: pixel-interleaved or
 // one plane per band, predictor applied, then zlib DEFLATE on libuv's thread pool so several tiles
-// compress in parallel while the main thread prepares the next ones.
+// compress in parallel while the main thread prepares the next ones. Interleaving and horizontal
+// differencing are done in one pass (they dominate the main thread's share of the work).
 import { deflate } from 'node:zlib';
 import { promisify } from 'node:util';
-import { floatingPointDifference, horizontalDifference } from './predictor';
+import { floatingPointDifference } from './predictor';
 import type { SampleArray, SampleType } from './sample-type';
 import { PredictorCode } from './tiff-tags';
 
@@ -19,33 +20,53 @@ export interface TileEncoding {
   readonly predictor: 1 | 2 | 3;
 }
 
-/** Samples in file layout for one plane: all bands interleaved, or the single band `band`. */
-function planeBytes(bands: readonly SampleArray[], enc: TileEncoding, band: number | null, mustCopy: boolean): Uint8Array {
-  const n = enc.tileSize * enc.tileSize;
-  if (band !== null || enc.bands === 1) {
-    const a = bands[band ?? 0];
-    const view = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-    return mustCopy ? new Uint8Array(view) : view;
-  }
-  const spp = enc.bands;
-  const out = new enc.type.ArrayType(n * spp);
+/**
+ * Samples of `bands` interleaved into one plane (stride = bands.length), each optionally replaced by
+ * its difference from the same band's left neighbour (TIFF predictor 2). Writing the difference into
+ * an array of the sample's own type wraps it modulo 2^bits, exactly the predictor's arithmetic, for
+ * signed and unsigned types alike.
+ */
+function interleave(bands: readonly SampleArray[], enc: TileEncoding, difference: boolean): Uint8Array {
+  const T = enc.tileSize;
+  const spp = bands.length;
+  const out = new enc.type.ArrayType(T * T * spp);
   for (let b = 0; b < spp; b++) {
     const src = bands[b];
-    for (let i = 0, o = b; i < n; i++, o += spp) out[o] = src[i];
+    for (let r = 0; r < T; r++) {
+      const row = r * T;
+      let o = row * spp + b;
+      if (difference) {
+        let prev = 0;
+        for (let x = 0; x < T; x++, o += spp) {
+          const v = src[row + x];
+          out[o] = v - prev;
+          prev = v;
+        }
+      } else {
+        for (let x = 0; x < T; x++, o += spp) out[o] = src[row + x];
+      }
+    }
   }
   return new Uint8Array(out.buffer);
 }
 
 /** Encoded planes of one tile: one buffer for pixel interleave, one per band for band interleave. */
 export async function encodeTile(bands: readonly SampleArray[], enc: TileEncoding): Promise<Uint8Array[]> {
-  const planes = enc.interleave === 'band' ? bands.map((_, b) => b) : [null];
-  const spp = enc.interleave === 'band' ? 1 : enc.bands;
+  const planes = enc.interleave === 'band' ? bands.map((b) => [b]) : [bands];
   const T = enc.tileSize;
-  const bps = enc.type.bytes;
-  const jobs = planes.map((band) => {
-    const bytes = planeBytes(bands, enc, band, enc.predictor !== PredictorCode.None);
-    if (enc.predictor === PredictorCode.Horizontal) horizontalDifference(bytes, T, T, spp, bps as 1 | 2 | 4);
-    else if (enc.predictor === PredictorCode.FloatingPoint) floatingPointDifference(bytes, T, T, spp, bps as 4 | 8);
+  const jobs = planes.map((plane) => {
+    let bytes: Uint8Array;
+    if (enc.predictor === PredictorCode.Horizontal) {
+      bytes = interleave(plane, enc, true);
+    } else if (plane.length === 1) {
+      // One band and no horizontal predictor: the band's own bytes, copied only if they are changed.
+      const a = plane[0];
+      bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+      if (enc.predictor === PredictorCode.FloatingPoint) bytes = new Uint8Array(bytes);
+    } else {
+      bytes = interleave(plane, enc, false);
+    }
+    if (enc.predictor === PredictorCode.FloatingPoint) floatingPointDifference(bytes, T, T, plane.length, enc.type.bytes as 4 | 8);
     return enc.compression === 'deflate' ? deflateAsync(bytes, { level: enc.level }) : Promise.resolve(bytes);
   });
   return Promise.all(jobs);

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { BaseDecoder } from 'geotiff';
-import { floatingPointDifference, horizontalDifference } from '../../../../src/engine/export/geotiff/predictor';
+import { floatingPointDifference } from '../../../../src/engine/export/geotiff/predictor';
+import { encodeTile } from '../../../../src/engine/export/geotiff/tile-encoder';
+import { sampleType, type SampleArray } from '../../../../src/engine/export/geotiff/sample-type';
+import type { RasterDataType } from '../../../../src/shared/raster';
+
+/** Predictor 2 as the writer applies it: tiles of `size`², uncompressed, pixel- or band-interleaved. */
+async function horizontal(bands: SampleArray[], dataType: RasterDataType, size: number, interleave: 'pixel' | 'band' = 'pixel'): Promise<Uint8Array[]> {
+  return encodeTile(bands, { type: sampleType(dataType)!, tileSize: size, bands: bands.length, interleave, compression: 'none', level: 6, predictor: 2 });
+}
 
 // geotiff.js's predictor decoding, an independent implementation of the inverse (the raw decoder
 // leaves the bytes as they are, so only the predictor is undone).
@@ -11,28 +19,31 @@ function applyPredictor(block: ArrayBufferLike, predictor: number, width: number
   return new RawDecoder({ tileWidth: width, tileHeight: height, predictor, bitsPerSample, planarConfiguration: planar }).decode(block);
 }
 
-describe('horizontal differencing (predictor 2)', () => {
-  it('differences each channel against its left neighbour, wrapping modulo 256', () => {
-    // 2 rows × 3 pixels × 2 channels.
-    const b = new Uint8Array([10, 200, 12, 100, 255, 0, 5, 5, 5, 5, 5, 5]);
-    horizontalDifference(b, 3, 2, 2, 1);
-    expect([...b]).toEqual([10, 200, 2, 156, 243, 156, 5, 5, 0, 0, 0, 0]);
+describe('horizontal differencing (predictor 2), fused with interleaving', () => {
+  it('differences each channel against its left neighbour, wrapping modulo 256', async () => {
+    // A 2×2 tile, two bands, pixel-interleaved: row 0 = (10,200) (12,100); row 1 = (255,0) (5,5).
+    const [plane] = await horizontal([new Uint8Array([10, 12, 255, 5]), new Uint8Array([200, 100, 0, 5])], 'uint8', 2);
+    expect([...plane]).toEqual([10, 200, 2, 156, 255, 0, 6, 5]);
+  });
+
+  it('gives one differenced plane per band with band interleave', async () => {
+    const planes = await horizontal([new Uint8Array([1, 3, 7, 4]), new Uint8Array([9, 9, 0, 255])], 'uint8', 2, 'band');
+    expect(planes.map((p) => [...p])).toEqual([[1, 2, 7, 253], [9, 0, 0, 255]]);
   });
 
   it('works on 16-bit samples (int16 bit patterns) and round-trips through geotiff.js', async () => {
-    const v = new Int16Array([-32768, 32767, -1, 0, 1000, -1000, 7, 7]);
-    const bytes = new Uint8Array(v.buffer.slice(0));
-    horizontalDifference(bytes, 4, 2, 1, 2);
-    expect([...new Uint16Array(bytes.buffer)]).toEqual([32768, 65535, 32768, 1, 1000, 63536, 1007, 0]);
-    const back = applyPredictor(bytes.buffer, 2, 4, 2, [16], 1);
-    expect([...new Int16Array(await back)]).toEqual([...v]);
+    const v = new Int16Array([-32768, 32767, -1, 0, 1000, -1000, 7, 7, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const [plane] = await horizontal([v], 'int16', 4);
+    expect([...new Uint16Array(plane.buffer, plane.byteOffset, 8)]).toEqual([32768, 65535, 32768, 1, 1000, 63536, 1007, 0]);
+    const back = await applyPredictor(plane.slice().buffer, 2, 4, 4, [16], 1);
+    expect([...new Int16Array(back)]).toEqual([...v]);
   });
 
-  it('round-trips 32-bit samples through geotiff.js', async () => {
-    const v = new Uint32Array([4294967295, 0, 1, 123456789, 5, 4294967290]);
-    const bytes = new Uint8Array(v.buffer.slice(0));
-    horizontalDifference(bytes, 3, 2, 1, 4);
-    expect([...new Uint32Array(await applyPredictor(bytes.buffer, 2, 3, 2, [32], 1))]).toEqual([...v]);
+  it('round-trips 32-bit samples with three interleaved bands through geotiff.js', async () => {
+    const bands = [0, 1, 2].map((b) => Uint32Array.from({ length: 16 }, (_, i) => (i * 2654435761 + b * 4294967295) % 4294967296));
+    const [plane] = await horizontal(bands, 'uint32', 4);
+    const back = new Uint32Array(await applyPredictor(plane.slice().buffer, 2, 4, 4, [32, 32, 32], 1));
+    expect(Array.from({ length: 16 }, (_, i) => [back[3 * i], back[3 * i + 1], back[3 * i + 2]])).toEqual(Array.from({ length: 16 }, (_, i) => bands.map((b) => b[i])));
   });
 });
 
