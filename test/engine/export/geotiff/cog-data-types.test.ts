@@ -9,6 +9,7 @@ import { fromFile } from 'geotiff';
 import type { RasterDataType } from '../../../../src/shared/raster';
 import type { CogWriterOptions, Resampling } from '../../../../src/engine/export/geotiff/index';
 import { sampleType } from '../../../../src/engine/export/geotiff/sample-type';
+import { openRaster } from '../../../../src/engine/raster/open';
 import { firstMismatch, fullBand, reduceBand, writeSynthetic, type Gen } from './fixtures';
 import { gdalPixels, gdalinfo, hasGdal, validateCog } from './gdal';
 
@@ -69,6 +70,22 @@ for (const dataType of Object.keys(gens) as RasterDataType[]) {
         }
       } finally {
         tiff.close();
+      }
+    });
+
+    it("reads back exactly with the project's own reader at every level", async () => {
+      const src = await openRaster(path);
+      try {
+        expect(src.info).toMatchObject({ width: W, height: H, bands: 2, dataType, tiled: true, blockSize: [16, 16], nodata });
+        expect(src.info.overviews).toEqual(expected[0].slice(1).map((l) => ({ width: l.width, height: l.height })));
+        for (let level = 0; level < expected[0].length; level++) {
+          const l = expected[0][level];
+          // A window covering the whole level, in full-resolution pixels, read at that overview.
+          const block = await src.read({ window: { x: 0, y: 0, width: W, height: H }, overview: level, outWidth: l.width, outHeight: l.height });
+          for (let b = 0; b < 2; b++) expect(firstMismatch(block.bands[b], expected[b][level].data), `level ${level} band ${b}`).toBeNull();
+        }
+      } finally {
+        await src.close();
       }
     });
 
