@@ -32,6 +32,8 @@ export function memoryRaster(width: number, height: number, bands: Float32Array[
     bandNames: bands.map(() => null),
     interleave: 'band',
     format: 'GeoTIFF',
+    mask: nodata === null ? 'none' : 'nodata',
+    notes: [],
   };
   const reads: PixelWindow[] = [];
   const src: RasterSource & { reads: PixelWindow[] } = {
