@@ -34,6 +34,9 @@ export interface CogResult {
   readonly resampling: Resampling;
 }
 
+/** An errno failure from the file system (disk full, permissions...), as opposed to a SatError or a bug. */
+const isFileSystemError = (e: unknown): boolean => !isSatError(e) && typeof (e as NodeJS.ErrnoException | undefined)?.code === 'string' && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+
 /** Raw bytes of tiles in flight (queued or compressing) before writeTile waits. */
 const IN_FLIGHT_BYTES = 64 << 20;
 
@@ -130,8 +133,7 @@ export class CogWriter {
       }
     } catch (e) {
       await this.abort();
-      if (isSatError(e)) throw e;
-      throw ioError(this.path, 'write', e);
+      throw isFileSystemError(e) ? ioError(this.path, 'write', e) : e;
     }
   }
 
@@ -193,7 +195,7 @@ export class CogWriter {
     const spool = this.spools[level];
     const job = encodeTile(bands, this.encoding).then((planes) => {
       planes.forEach((bytes, p) => spool.append(p * perPlane + index, bytes));
-    }).catch((e) => { this.failure ??= isSatError(e) ? e : ioError(this.path, 'write temporary tiles for', e); });
+    }).catch((e) => { this.failure ??= isFileSystemError(e) ? ioError(this.path, 'write temporary tiles for', e) : e; });
     this.inFlight.add(job);
     void job.finally(() => this.inFlight.delete(job));
   }
