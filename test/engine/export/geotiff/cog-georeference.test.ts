@@ -158,6 +158,20 @@ describe('class masks: palette, categories, nodata, provenance', () => {
   });
 });
 
+describe.skipIf(!hasGdal)('band interpretation', () => {
+  it('three uint8 bands are RGB; an alpha band is Alpha; other stacks are grey + undefined extra samples', async () => {
+    const interp = async (name: string, o: Partial<CogWriterOptions>) => {
+      const path = join(dir, name);
+      await writeSynthetic(path, { ...small, ...o } as CogWriterOptions, (x, y, b) => (x + y + b) & 255);
+      return gdalinfo(path).bands.map((b: { colorInterpretation: string }) => b.colorInterpretation);
+    };
+    expect(await interp('rgb.tif', { bands: 3 })).toEqual(['Red', 'Green', 'Blue']);
+    expect(await interp('rgba.tif', { bands: 4, alpha: true })).toEqual(['Red', 'Green', 'Blue', 'Alpha']);
+    expect(await interp('grey3.tif', { bands: 3, photometric: 'minisblack' })).toEqual(['Gray', 'Undefined', 'Undefined']);
+    expect(await interp('u16.tif', { bands: 2, dataType: 'uint16', alpha: true })).toEqual(['Gray', 'Alpha']);
+  });
+});
+
 describe('BigTIFF', () => {
   it('forced BigTIFF reads back in geotiff.js and GDAL and is a valid COG', async () => {
     const path = join(dir, 'big.tif');
