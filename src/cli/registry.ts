@@ -13,4 +13,7 @@ export const commands: Record<string, { summary: string; load: () => Promise<Cli
   segment: { summary: 'Segment a raster or an AOI into a class mask (GeoTIFF) with optional probabilities and vectors', load: async () => (await import('./commands/segment')).command },
   classify: { summary: 'Classify a raster or an AOI, or every cell of a grid into a scene-label raster', load: async () => (await import('./commands/classify')).command },
   cache: { summary: 'Show or clear the feature cache (stats | clear | cap <GiB>)', load: async () => (await import('./commands/cache')).command },
+  train: { summary: 'Train a SatDiFuser head (GW/LW/MoE/concat + UPerNet or linear) on labels, on ONNX Runtime', load: async () => (await import('./commands/train')).command },
+  eval: { summary: 'Score a trained head on a labelled dataset (mIoU, per-class IoU/F1; --json)', load: async () => (await import('./commands/eval')).command },
+  compare: { summary: 'Compare heads on the same features: per-class table and a disagreement raster', load: async () => (await import('./commands/compare')).command },
 };

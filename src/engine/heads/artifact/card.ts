@@ -15,6 +15,8 @@ export interface BackboneRef {
   readonly weightsHash: string;
   /** Extraction settings (timesteps, taps, latent mode): features from other settings are different features. */
   readonly settings?: unknown;
+  /** How to open it again: "pixels", "default", "random-init:<seed>" or a model id / folder. */
+  readonly source?: string;
 }
 
 export interface InputExpectations {

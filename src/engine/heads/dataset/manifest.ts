@@ -3,8 +3,9 @@
 //                   grid, 255 = ignore) or a polygon file (.geojson/.json/.shp/.zip/.gpkg) with a class attribute
 //   classification: {"raster": "a.jpg", "class": 3, "window": [x, y, width, height]}   (window optional: whole raster)
 // Relative paths are resolved from the manifest's folder. Class names and colours may sit beside the manifest in
-// classes.json: [{"id": 0, "name": "Building", "color": "#3C1098"}, …].
-import { existsSync, readFileSync } from 'node:fs';
+// classes.json: [{"id": 0, "name": "Building", "color": "#3C1098"}, …]. A folder instead of a manifest is read as
+// image-level labels, one subfolder per class.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { FileNotFoundError, InvalidArgumentError } from '../../../shared/errors';
 import type { PixelWindow } from '../../../shared/geometry';
@@ -36,6 +37,7 @@ const bad = (path: string, what: string) =>
 
 export function readManifest(path: string): Dataset {
   if (!existsSync(path)) throw new FileNotFoundError(path, 'dataset manifest');
+  if (statSync(path).isDirectory()) return readClassFolders(path);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
@@ -77,6 +79,28 @@ export function parseManifest(json: unknown, path: string): Dataset {
     return { raster: abs((e as any).raster, i, 'raster'), classId: c, window };
   });
   return { task: 'cls', samples, classes, source: resolve(path) };
+}
+
+const IMAGE = /\.(tif|tiff|png|jpe?g)$/i;
+
+/**
+ * Image-level labels as a folder per class (`<root>/<class name>/<image>`), the layout of EuroSAT-style sets:
+ * class ids follow the sorted folder names (or classes.json names when it lists them).
+ */
+export function readClassFolders(root: string): Dataset {
+  const known = readClasses(root);
+  const folders = readdirSync(root).filter((d) => statSync(join(root, d)).isDirectory()).sort();
+  if (folders.length < 2) throw new InvalidArgumentError(`"${root}" has ${folders.length} class folder(s); a classification dataset needs one folder per class, at least two.`);
+  const classes: ClassDef[] = [];
+  const samples: ClsSample[] = [];
+  let next = Math.max(-1, ...(known ?? []).map((c) => c.id)) + 1;
+  for (const f of folders) {
+    const def = known?.find((c) => c.name.toLowerCase() === f.toLowerCase()) ?? { id: next++, name: f, color: defaultColour(next - 1) };
+    classes.push(def);
+    for (const img of readdirSync(join(root, f)).filter((x) => IMAGE.test(x)).sort()) samples.push({ raster: join(root, f, img), classId: def.id });
+  }
+  if (samples.length === 0) throw new InvalidArgumentError(`The class folders of "${root}" contain no images (.tif, .png, .jpg).`);
+  return { task: 'cls', samples, classes: classes.sort((a, b) => a.id - b.id), source: resolve(root) };
 }
 
 function readClasses(folder: string): ClassDef[] | null {
