@@ -159,7 +159,7 @@ export function describeImage(ifd: Ifd, ifdIndex: number, path: string, fileSize
   if (photometric === 3 && (!colorMap || colorMap.length < 3 * 2 ** bits || bits > 16)) {
     throw new CorruptRasterError(path, `${where} is a palette image without a complete colour map`);
   }
-  return {
+  const img: TiffImage = {
     ifdIndex, width, height, samplesPerPixel: spp, bitsPerSample: bits, sampleFormat: format as 1 | 2 | 3, dataType,
     bytesPerSample, planar, compression, compressionName, predictor, photometric, tiled, blockWidth, blockHeight,
     blocksAcross, blocksDown, offsets, byteCounts,
@@ -169,6 +169,28 @@ export function describeImage(ifd: Ifd, ifdIndex: number, path: string, fileSize
     lercParameters: arr(v, Tag.LercParameters) ?? null,
     colorMap,
   };
+  return compression === 1 && !tiled && blocksDown === 1 && bits % 8 === 0 ? splitStrip(img) : img;
+}
+
+/**
+ * An uncompressed image stored as one strip per band is read, as GDAL reads it, in virtual strips of about
+ * 8 KiB (GDAL reports that block size too): a small window then costs a few rows, not the whole image.
+ */
+function splitStrip(img: TiffImage): TiffImage {
+  const rowBytes = img.width * (img.planar === 1 ? img.samplesPerPixel : 1) * img.bytesPerSample;
+  const rows = Math.max(1, Math.floor(8192 / rowBytes));
+  if (rows >= img.height) return img;
+  const planes = img.planar === 2 ? img.samplesPerPixel : 1;
+  const down = Math.ceil(img.height / rows);
+  const offsets = new Float64Array(down * planes);
+  const byteCounts = new Float64Array(down * planes);
+  for (let p = 0; p < planes; p++) {
+    for (let k = 0; k < down; k++) {
+      offsets[p * down + k] = img.offsets[p] + k * rows * rowBytes;
+      byteCounts[p * down + k] = img.byteCounts[p] === 0 ? 0 : Math.min(rows, img.height - k * rows) * rowBytes;
+    }
+  }
+  return { ...img, blockHeight: rows, blocksDown: down, offsets, byteCounts };
 }
 
 /** Rows held by block row `by` (the last strip of a stripped image may be short; tiles are always full). */

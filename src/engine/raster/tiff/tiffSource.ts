@@ -91,7 +91,14 @@ export async function openTiff(source: ByteSource, opts: TiffOpenOptions = {}): 
   const nodata = parseNodata(values.get(Tag.GdalNodata) as string | undefined);
   const extra = main.extraSamples;
   const alphaOffset = extra.findIndex((e) => e === 1 || e === 2);
-  const alphaSample = alphaOffset >= 0 ? main.samplesPerPixel - extra.length + alphaOffset : null;
+  let alphaSample: number | null = alphaOffset >= 0 ? main.samplesPerPixel - extra.length + alphaOffset : null;
+  // GDAL lets a band's colour interpretation in GDAL_METADATA override ExtraSamples (and only an "Alpha" band masks).
+  const colorInterp = (b: number): string | undefined => gdal.find((it) => it.sample === b && it.role === 'colorinterp')?.value;
+  if (alphaSample !== null && colorInterp(alphaSample) !== undefined && colorInterp(alphaSample) !== 'Alpha') alphaSample = null;
+  if (alphaSample === null) {
+    const declared = bandNames.findIndex((_, b) => colorInterp(b) === 'Alpha');
+    if (declared >= 0) alphaSample = declared;
+  }
   const mask: RasterInfo['mask'] = mainMask ? 'internal' : alphaSample !== null ? 'alpha' : nodata !== null ? 'nodata' : 'none';
   if (main.photometric === 3) notes.push('palette image: values are colour-table indices');
 
