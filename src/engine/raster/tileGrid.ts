@@ -103,10 +103,11 @@ export function tileGrid(info: RasterInfo, opts: TileGridOptions): TileGrid {
     for (const ring of rings) for (const [x, y] of ring) {
       x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
     }
-    const ex0 = Math.max(0, Math.floor(x0));
-    const ey0 = Math.max(0, Math.floor(y0));
-    const ex1 = Math.min(info.width, Math.ceil(x1));
-    const ey1 = Math.min(info.height, Math.ceil(y1));
+    // Snap outwards to whole pixels, ignoring floating-point noise of the inverse transform (1e-6 px).
+    const ex0 = Math.max(0, Math.floor(x0 + 1e-6));
+    const ey0 = Math.max(0, Math.floor(y0 + 1e-6));
+    const ex1 = Math.min(info.width, Math.ceil(x1 - 1e-6));
+    const ey1 = Math.min(info.height, Math.ceil(y1 - 1e-6));
     if (!(ex1 > ex0 && ey1 > ey0)) throw new AoiOutsideRasterError(info.path);
     extent = { x: ex0, y: ey0, width: ex1 - ex0, height: ey1 - ey0 };
   }
