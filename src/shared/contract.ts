@@ -22,7 +22,8 @@ export type CrsRef = string;
 // ---------------------------------------------------------------------------------------------------------
 // Engine
 
-export type ExecutionProviderName = 'cuda' | 'directml' | 'cpu';
+/** The runtime's provider names (src/engine/runtime/providers.ts). */
+export type ExecutionProviderName = 'cuda' | 'dml' | 'webgpu' | 'cpu';
 
 export interface ExecutionProviderStatus {
   /** What the engine asked onnxruntime for, in order of preference. */

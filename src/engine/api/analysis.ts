@@ -4,6 +4,7 @@
 // soon as the parts land.
 import type { EngineContract, SegmentRequest, TrainRequest, CompareRequest, ExportRequest } from '../../shared/contract';
 import { InvalidArgumentError } from '../../shared/errors';
+import { listBackbones } from './models';
 import { notImplemented } from './notImplemented';
 import type { RasterRegistry } from './rasters';
 
@@ -30,7 +31,7 @@ export function analysisMethods(rasters: RasterRegistry): AnalysisMethods {
     if (!(r.holdoutFraction >= 0.05 && r.holdoutFraction <= 0.5)) throw new InvalidArgumentError(`The holdout fraction must be between 0.05 and 0.5, got ${r.holdoutFraction}.`);
   };
   return {
-    'models.list': async () => ({ backbones: [], heads: [] }),
+    'models.list': async () => ({ backbones: listBackbones(), heads: [] }),
     'heads.export': async () => { throw notImplemented('Exporting a head', 'the head store (src/engine/store) is not built yet'); },
     'heads.import': async () => { throw notImplemented('Importing a head', 'the head store (src/engine/store) is not built yet'); },
     'heads.delete': async () => { throw notImplemented('Deleting a head', 'the head store (src/engine/store) is not built yet'); },

@@ -13,6 +13,8 @@ import { ProjectStore } from './projects';
 import { RasterRegistry } from './rasters';
 import { asParams, num, obj, optIntArray, optStr, str } from './validate';
 import { readVector } from './vectors';
+import { providerStatusBeforeRun } from './provider';
+import type { ExecutionProviderStatus } from '../../shared/contract';
 
 export interface EngineOptions {
   readonly host: EngineInfo['host'];
@@ -46,6 +48,16 @@ export function createEngine(options: EngineOptions): Engine {
   const sampleScene = options.sampleScene === undefined ? defaultSampleScene() : options.sampleScene;
   const home = options.homeDir ?? homedir();
   const analysis = analysisMethods(rasters);
+  // Replaced by the report of the first session that actually runs (segmentation, training), and announced
+  // with an engine.provider event.
+  const provider: { current: ExecutionProviderStatus | null } = { current: null };
+  const providerStatus = (): ExecutionProviderStatus => {
+    try {
+      return provider.current ?? providerStatusBeforeRun();
+    } catch (e) {
+      return { requested: [], active: null, detail: `onnxruntime is not usable: ${(e as Error).message}` };
+    }
+  };
 
   const contract: EngineContract = {
     'engine.hello': async () => ({
@@ -53,7 +65,7 @@ export function createEngine(options: EngineOptions): Engine {
       contractVersion: CONTRACT_VERSION,
       host: options.host,
       platform: `${platform()}-${arch()}`,
-      executionProvider: { requested: ['cpu'], active: null, detail: 'No model loaded yet' },
+      executionProvider: providerStatus(),
       capabilities: capabilities(),
       sampleScene,
       dataDir: options.dataDir,

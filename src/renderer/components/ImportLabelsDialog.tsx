@@ -22,13 +22,13 @@ export function ImportLabelsDialog({ dataset }: { dataset: VectorDataset }) {
       <p>{dataset.format}, {dataset.features.features.length} features ({dataset.geometryTypes.join(', ') || 'no geometry'}), reprojected from {dataset.sourceCrs.length > 40 ? 'its CRS' : dataset.sourceCrs} to the project CRS.</p>
       <label className="field">
         <span>Class attribute</span>
-        <select value={field} onChange={(e) => setField(e.target.value)}>
+        <select value={field} onChange={(e) => setField(e.target.value)} data-testid="import-field">
           <option value="">— none: all polygons to the active class —</option>
           {dataset.fields.map((f) => <option key={f} value={f}>{f}</option>)}
         </select>
       </label>
-      {field && <p className="note">{values.length} distinct value{values.length === 1 ? '' : 's'}: {values.slice(0, 12).join(', ')}{values.length > 12 ? '…' : ''}. {plan.newClasses.length ? `New classes: ${plan.newClasses.map((c) => c.name).join(', ')}.` : 'All match existing classes.'}</p>}
-      {plan.skipped > 0 && <p className="note warning">{plan.skipped} feature{plan.skipped === 1 ? ' is' : 's are'} not polygons or have no class value and will be skipped.</p>}
+      {field && <p className="note" data-testid="import-plan">{values.length} distinct value{values.length === 1 ? '' : 's'}: {values.slice(0, 12).join(', ')}{values.length > 12 ? '…' : ''}. {plan.newClasses.length ? `New classes: ${plan.newClasses.map((c) => c.name).join(', ')}.` : 'All match existing classes.'}</p>}
+      {plan.skipped > 0 && <p className="note warning" data-testid="import-skipped">{plan.skipped} feature{plan.skipped === 1 ? ' is' : 's are'} not polygons or have no class value and will be skipped.</p>}
     </Modal>
   );
 }

@@ -120,8 +120,11 @@ export class MapController {
 
   private syncTool(tool: ToolId): void {
     if (tool === this.tool) return;
-    this.removeTool();
+    // Swap first: removing the old tool updates the model, which calls sync() again.
+    const remove = this.removeTool;
     this.tool = tool;
+    this.removeTool = () => undefined;
+    remove();
     this.removeTool = installTool(tool, {
       map: this.map,
       model: this.model,
@@ -132,7 +135,27 @@ export class MapController {
     this.map.getTargetElement()?.setAttribute('data-tool', tool);
   }
 
+  private syncing = false;
+  private resync = false;
+
+  /** Re-entrant calls (a tool updating the model while the map syncs) run once more after the current pass. */
   private sync(): void {
+    if (this.syncing) {
+      this.resync = true;
+      return;
+    }
+    this.syncing = true;
+    try {
+      do {
+        this.resync = false;
+        this.syncOnce();
+      } while (this.resync);
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  private syncOnce(): void {
     const { content } = this.model.project.get();
     const ui = this.model.ui.get();
     this.ensureView();

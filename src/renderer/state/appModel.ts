@@ -50,7 +50,12 @@ export class AppModel {
   }
 
   setUi(patch: Partial<UiState> | ((s: UiState) => Partial<UiState>)): void {
-    this.ui.set((s) => ({ ...s, ...(typeof patch === 'function' ? patch(s) : patch) }));
+    this.ui.set((s) => {
+      const p = typeof patch === 'function' ? patch(s) : patch;
+      const keys = Object.keys(p) as (keyof UiState)[];
+      const same = keys.every((k) => Object.is(s[k], p[k]) || (Array.isArray(s[k]) && Array.isArray(p[k]) && (s[k] as unknown[]).length === 0 && (p[k] as unknown[]).length === 0));
+      return same ? s : { ...s, ...p };
+    });
   }
 
   setRuntime(layerId: string, rt: LayerRuntime | null): void {

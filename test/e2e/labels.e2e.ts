@@ -1,0 +1,129 @@
+// Journey 2 (as far as the engine goes today): draw labels in two classes on the sample scene → counts per
+// class → undo/redo → select and delete → import labels from a GeoJSON (WGS 84, reprojected by the engine) →
+// Train shows the engine's answer in the Training panel. Screenshots in test-results/e2e/.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApp, type Session } from './harness';
+
+let s: Session;
+beforeAll(async () => {
+  s = await openApp('labels');
+  await s.page.click('[data-testid=add-sample]');
+  await s.page.waitForSelector('[data-layer-id]');
+  await s.page.waitForTimeout(1000);
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+const content = () => s.page.evaluate(() => (window as any).__sdfModel.project.get().content);
+
+async function drawPolygon(points: [number, number][]) {
+  const box = (await s.page.locator('[data-testid=map]').boundingBox())!;
+  for (const [fx, fy] of points) {
+    await s.page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
+    await s.page.waitForTimeout(80);
+  }
+  const [lx, ly] = points[points.length - 1]!;
+  await s.page.mouse.dblclick(box.x + box.width * lx, box.y + box.height * ly);
+  await s.page.waitForTimeout(200);
+}
+
+const classRow = (name: string) => s.page.locator('[data-testid=class-list] li', { has: s.page.locator(`input.class-name[value="${name}"]`) });
+
+describe('labelling', () => {
+  it('draws one polygon per class with the active class, and counts them', async () => {
+    await s.page.click('[data-tab=labels]');
+    await classRow('Vegetation').locator('input[type=radio]').check();
+    await s.page.click('[data-testid=label-draw]');
+    await drawPolygon([[0.3, 0.2], [0.4, 0.2], [0.4, 0.3], [0.3, 0.3]]);
+    await classRow('Water').locator('input[type=radio]').check();
+    await drawPolygon([[0.8, 0.8], [0.9, 0.8], [0.9, 0.9], [0.8, 0.9]]);
+    const c = await content();
+    expect(c.labels.map((l: { classId: number }) => l.classId)).toEqual([1, 2]);
+    await expect(classRow('Vegetation').locator('.count').textContent()).resolves.toBe('1');
+    await expect(classRow('Water').locator('.count').textContent()).resolves.toBe('1');
+    await expect(s.page.locator('[data-testid=label-summary]').textContent()).resolves.toMatch(/^2 polygons in 2 classes/);
+    // The drawn ring closes on its first vertex and lies inside the scene's extent.
+    const ring: [number, number][] = c.labels[0].geometry.coordinates[0];
+    expect(ring[0]).toEqual(ring[ring.length - 1]);
+    for (const [x, y] of ring) {
+      expect(x).toBeGreaterThan(288776);
+      expect(y).toBeLessThan(9120761);
+    }
+    await s.shot('two-classes');
+  });
+
+  it('undoes and redoes a label with Ctrl+Z / Ctrl+Y', async () => {
+    await s.page.click('[data-tool=pan]');
+    await s.page.keyboard.press('Control+z');
+    expect((await content()).labels).toHaveLength(1);
+    await s.page.keyboard.press('Control+y');
+    expect((await content()).labels).toHaveLength(2);
+  });
+
+  it('selects a label on the map and deletes it with Delete', async () => {
+    await s.page.click('[data-tab=labels]');
+    await s.page.click('text=Select / edit');
+    const box = (await s.page.locator('[data-testid=map]').boundingBox())!;
+    await s.page.mouse.click(box.x + box.width * 0.85, box.y + box.height * 0.85);
+    // A single click is only known once the double-click delay has passed.
+    await s.page.waitForTimeout(700);
+    expect(await s.page.evaluate(() => (window as any).__sdfModel.ui.get().selectedLabelIds.length)).toBe(1);
+    await s.shot('selected');
+    await s.page.keyboard.press('Delete');
+    const c = await content();
+    expect(c.labels.map((l: { classId: number }) => l.classId)).toEqual([1]);
+  });
+
+  it('imports labels from a WGS 84 GeoJSON, creating classes from an attribute', async () => {
+    // Two polygons around the scene centre (gdalinfo: 34°52'16.58"W, 7°59'43.35"S), in lon/lat.
+    const sq = (lon: number, lat: number, d: number) => [[[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]];
+    const file = join(s.workDir, 'field-labels.geojson');
+    writeFileSync(file, JSON.stringify({ type: 'FeatureCollection', features: [
+      { type: 'Feature', properties: { landcover: 'Mangrove' }, geometry: { type: 'Polygon', coordinates: sq(-34.875, -8.0, 0.004) } },
+      { type: 'Feature', properties: { landcover: 'water' }, geometry: { type: 'Polygon', coordinates: sq(-34.86, -7.99, 0.003) } },
+      { type: 'Feature', properties: { landcover: 'Road' }, geometry: { type: 'LineString', coordinates: [[-34.87, -8.0], [-34.86, -8.0]] } },
+    ] }));
+    await s.page.click('[data-tool=pan]');
+    await s.page.click('text=Import labels…');
+    await s.page.waitForSelector('[data-testid=file-dialog]');
+    await s.page.fill('[data-testid=file-path]', s.workDir);
+    await s.page.press('[data-testid=file-path]', 'Enter');
+    await s.page.click('[data-name="field-labels.geojson"]');
+    await s.page.click('[data-testid=file-accept]');
+    await s.page.waitForSelector('.modal[aria-label^="Import labels"]');
+    await s.page.selectOption('[data-testid=import-field]', 'landcover');
+    await expect(s.page.locator('[data-testid=import-plan]').textContent()).resolves.toMatch(/3 distinct values: Mangrove, Road, water\. New classes: Mangrove\./);
+    await expect(s.page.locator('[data-testid=import-skipped]').textContent()).resolves.toMatch(/^1 feature is/);
+    await s.shot('import-dialog');
+    await s.page.click('.modal-footer button.primary');
+    const c = await content();
+    const mangrove = c.classes.find((k: { name: string }) => k.name === 'Mangrove');
+    expect(mangrove).toBeDefined();
+    expect(c.labels).toHaveLength(3);
+    // "Road" exists only on a line, which cannot be a label: it is skipped and creates no empty class.
+    expect(c.classes.some((k: { name: string }) => k.name === 'Road')).toBe(false);
+    const imported = c.labels.slice(1);
+    expect(imported.map((l: { classId: number }) => l.classId)).toEqual([mangrove.id, 2]);
+    // Reprojected into the project CRS (UTM 25S metres), near the scene centre (293749, 9115745).
+    const [x, y] = imported[0].geometry.coordinates[0][0];
+    expect(Math.abs(x - 293749)).toBeLessThan(5000);
+    expect(Math.abs(y - 9115745)).toBeLessThan(5000);
+    await s.shot('imported');
+  });
+
+  it('training answers in the Training panel (the engine says what is missing)', async () => {
+    await s.page.click('[data-tab=train]');
+    await s.page.click('[data-testid=train]');
+    const alert = s.page.locator('[data-testid=training-panel] [role=alert]');
+    await alert.waitFor();
+    await expect(alert.getAttribute('data-code')).resolves.toBe('NOT_IMPLEMENTED');
+    await s.shot('train-answer');
+  });
+
+  it('logged no page errors', () => {
+    expect(s.errors).toEqual([]);
+  });
+});
