@@ -146,6 +146,8 @@ describe('open → draw area', () => {
     await s.page.waitForSelector('[data-testid=file-dialog]');
     await s.page.fill('[data-testid=file-path]', s.workDir);
     await s.page.press('[data-testid=file-path]', 'Enter');
+    // The listing has moved to the work folder once its data/ subfolder (the engine's COG cache) shows.
+    await s.page.waitForSelector('[data-testid=file-dialog] [data-name="data"]');
     await s.page.fill('.save-name', 'olinda');
     await s.shot('save-dialog');
     await s.page.click('[data-testid=file-accept]');
