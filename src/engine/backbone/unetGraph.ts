@@ -44,7 +44,7 @@ const f = Math.fround;
 function timestepEmbedding(g: Graph, t: Value, dim: number, flip: boolean, shift: number): Value {
   const half = Math.floor(dim / 2);
   const freqs = new Float32Array(half);
-  const logMax = -Math.log(10000);
+  const logMax = f(-Math.log(10000)); // torch multiplies the float32 arange by the scalar in float32
   for (let i = 0; i < half; i++) freqs[i] = f(Math.exp(f(f(logMax * i) / (half - shift))));
   const args = mul(unsqueeze(t, [1]), g.constant(freqs, 'float32', [1, half], 'time_freqs'));
   const s = g.op1('Sin', [args]), c = g.op1('Cos', [args]);
