@@ -117,6 +117,52 @@ describe('normalisations match PyTorch', () => {
     expect(c4).toBeGreaterThan(0);
   }
   it('GroupNorm(4, 8): output and gradients of input, weight and bias', () => normCase('gn'));
+  it('GroupNorm(4, 8) in float32 (LayerNormalization kernel + its gradient rule) within float32 rounding', async () => {
+    const c = golden.group_norm;
+    const f = (a: number[]) => Float32Array.from(a);
+    const g = new Graph({ weights: new Map([['n.weight', f(c.weight)], ['n.bias', f(c.bias)]]) });
+    const x = g.input('x', 'float32', c.x.shape);
+    const y = g.scope('n', () => groupNorm(x, { groups: c.groups }));
+    expect(g.nodes.some((n) => n.opType === 'LayerNormalization')).toBe(true);
+    const loss = op.sumAll(op.mul(y, g.constant(f(c.r), 'float32', c.x.shape)));
+    const [w, b] = g.trainableParams;
+    const grads = gradients(loss, [x, w, b]);
+    g.output(y, 'y');
+    g.output(grads.get(x)!, 'dx');
+    g.output(grads.get(w)!, 'dw');
+    g.output(grads.get(b)!, 'db');
+    const out = await run(g, { x: Tensor.of('float32', f(c.x.data), c.x.shape) });
+    expectClose(out.y.data as Float32Array, c.y.data, 2e-6, 'y');
+    expectClose(out.dx.data as Float32Array, c.dx, 2e-5, 'dx');
+    expectClose(out.dw.data as Float32Array, c.dweight, 2e-5, 'dweight');
+    expectClose(out.db.data as Float32Array, c.dbias, 2e-5, 'dbias');
+  });
+  it('LayerNormalization with learned scale and bias (float32 rule) equals the float64 decomposition', async () => {
+    const shape = [3, 4, 5];
+    const results: Record<string, Float64Array>[] = [];
+    for (const dt of ['float32', 'float64'] as const) {
+      const g = new Graph();
+      const mk = (seed: number, dims: number[]) => { const d = Float64Array.from({ length: dims.reduce((a, v) => a * v, 1) }, (_, i) => Math.sin(seed * 7.1 + i * 1.3) * 1.5); return dt === 'float32' ? Float32Array.from(d) : d; };
+      const x = g.input('x', dt, shape);
+      const sc = g.input('scale', dt, [4, 5]);
+      const bi = g.input('bias', dt, [5]);
+      let y: Value;
+      if (dt === 'float32') y = g.op('LayerNormalization', [x, sc, bi], { axis: 1, epsilon: 1e-5, stash_type: 1 }, { outputs: 3 })[0];
+      else {
+        const mean = op.reduceMean(x, [1, 2]);
+        const xc = op.sub(x, mean);
+        y = op.add(op.mul(op.div(xc, op.sqrt(op.add(op.reduceMean(op.mul(xc, xc), [1, 2]), 1e-5))), sc), bi);
+      }
+      const loss = op.sumAll(op.mul(y, g.constant(mk(9, shape), dt, shape)));
+      const gr = gradients(loss, [x, sc, bi]);
+      g.output(gr.get(x)!, 'dx');
+      g.output(gr.get(sc)!, 'ds');
+      g.output(gr.get(bi)!, 'db');
+      const out = await run(g, { x: Tensor.of(dt, mk(1, shape), shape), scale: Tensor.of(dt, mk(2, [4, 5]), [4, 5]), bias: Tensor.of(dt, mk(3, [5]), [5]) });
+      results.push(Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.toFloat64()])));
+    }
+    for (const k of ['dx', 'ds', 'db']) expectClose(results[0][k], results[1][k], 1e-5, k);
+  });
   it('BatchNorm2d in training mode: output, gradients, running statistics with the unbiased variance', () => normCase('bn'));
   it('BatchNorm2d in eval mode uses the running statistics', async () => {
     const c = golden.batch_norm_train;

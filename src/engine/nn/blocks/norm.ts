@@ -14,21 +14,38 @@ function perChannel(p: Value, x: Value): Value {
 /**
  * torch.nn.GroupNorm(groups, C, eps, affine): statistics over each group of C/groups channels and all spatial
  * positions, biased variance. Parameters `weight` (ones) and `bias` (zeros).
+ *
+ * float32/float16 graphs normalise with one LayerNormalization over [N, groups, C/groups·H·W] (onnxruntime's fused
+ * kernel, which also returns the statistics the gradient needs); float64 graphs use the decomposition, because
+ * onnxruntime's float64 LayerNormalization keeps its statistics in float32.
  */
-export function groupNorm(x: Value, o: { groups: number; eps?: number; affine?: boolean }): Value {
+export function groupNorm(x: Value, o: { groups: number; eps?: number; affine?: boolean; impl?: 'layernorm' | 'decomposed' }): Value {
   const c = x.shape[1];
   if (typeof c !== 'number' || c % o.groups !== 0) throw new InvalidArgumentError(`GroupNorm: ${c} channels do not split into ${o.groups} groups.`, 'Use a channel count divisible by the group count (32 in detectron2 blocks).');
   const eps = o.eps ?? 1e-5;
-  const grouped = op.reshape(x, [0, o.groups, -1]);
-  const mean = op.reduceMean(grouped, [2]);
-  const xc = op.sub(grouped, mean);
-  const variance = op.reduceMean(op.mul(xc, xc), [2]);
-  const xhat = op.reshape(op.div(xc, op.sqrt(op.add(variance, eps))), [0, ...x.shape.slice(1).map((d) => (typeof d === 'number' ? d : -1))]);
-  if (o.affine === false) return xhat;
   const g = x.graph;
+  const grouped = op.reshape(x, [0, o.groups, -1]);
+  const back = [0, ...x.shape.slice(1).map((d) => (typeof d === 'number' ? d : -1))];
+  let xhat: Value;
+  if ((o.impl ?? (x.dtype === 'float64' ? 'decomposed' : 'layernorm')) === 'layernorm') {
+    const [y] = g.op('LayerNormalization', [grouped, g.constant(oneOf(x, 1), x.dtype, [1], 'ln_one'), g.constant(oneOf(x, 0), x.dtype, [1], 'ln_zero')], { axis: 2, epsilon: float(eps), stash_type: 1 }, { outputs: 3 });
+    xhat = op.reshape(y, back);
+  } else {
+    const mean = op.reduceMean(grouped, [2]);
+    const xc = op.sub(grouped, mean);
+    const variance = op.reduceMean(op.mul(xc, xc), [2]);
+    xhat = op.reshape(op.div(xc, op.sqrt(op.add(variance, eps))), back);
+  }
+  if (o.affine === false) return xhat;
   const w = g.param('weight', x.dtype, [c], ones);
   const b = g.param('bias', x.dtype, [c], zeros);
   return op.add(op.mul(xhat, perChannel(w, x)), perChannel(b, x));
+}
+
+function oneOf(x: Value, v: number): Float32Array | Float64Array | Uint16Array {
+  if (x.dtype === 'float64') return Float64Array.of(v);
+  if (x.dtype === 'float16') return Uint16Array.of(v === 1 ? 0x3c00 : 0);
+  return Float32Array.of(v);
 }
 
 /**

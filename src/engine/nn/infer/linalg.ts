@@ -1,6 +1,7 @@
 // Shape rules for MatMul/Gemm, convolutions, pooling, normalisations and Resize.
 import { InvalidArgumentError } from '../../../shared/errors';
 import { intAttr, intsAttr, stringAttr } from '../attrs';
+import { dtypeFromOnnx } from '../dtype';
 import { type Dim, broadcastShapes, formatShape } from '../shape';
 import { type Rule, constFloats, constInts, need, sameAs, windowOut } from './common';
 
@@ -121,7 +122,8 @@ export const linalgRules: Record<string, Rule> = {
     const a = axis < 0 ? axis + x.rank : axis;
     const stat = x.shape.map((dim, i) => (i < a ? dim : 1));
     const r = [sameAs(x)];
-    for (let i = 1; i < n; i++) r.push({ dtype: 'float32', shape: stat });
+    const stash = dtypeFromOnnx(intAttr(attrs, 'stash_type', 1));
+    for (let i = 1; i < n; i++) r.push({ dtype: stash, shape: stat });
     return r;
   },
   Resize: (ins) => {

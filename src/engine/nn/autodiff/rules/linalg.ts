@@ -6,7 +6,6 @@ import type { Value } from '../../graph';
 import * as op from '../../ops';
 import type { GradRule } from '../grad';
 import { unbroadcast } from '../helpers';
-import { im2col } from '../../im2col';
 
 const swapLast = (v: Value): Value => {
   const r = v.rank;
@@ -66,14 +65,36 @@ export const linalgGrads: Record<string, GradRule> = {
           throw new InvalidArgumentError(`Conv input gradients need static spatial sizes, got ${x.toString()}.`);
         }
         const outPad = [0, 1].map((i) => [h, wd][i] - (s[i] * ([ho, wo][i] - 1) + dl[i] * (k[i] - 1) + 1 - p[i] - p[i + 2]));
-        dx = g.op1('ConvTranspose', [d!, w], { kernel_shape: k, strides: s, pads: p, dilations: dl, output_padding: outPad });
+        if (s[0] === 1 && s[1] === 1) {
+          // Stride 1: dX is a plain convolution of dY with the spatially flipped, in/out-swapped kernel and the
+          // complementary padding. onnxruntime runs Conv in its blocked NCHWc kernels, several times faster than
+          // ConvTranspose's GEMM + col2im.
+          const flipped = op.slice(op.transpose(w, [1, 0, 2, 3]), [-1, -1], [-(k[0] + 1), -(k[1] + 1)], [2, 3], [-1, -1]);
+          const pads = [0, 1].map((i) => dl[i] * (k[i] - 1) - p[i]);
+          const padsEnd = [0, 1].map((i) => dl[i] * (k[i] - 1) - p[i + 2] + outPad[i]);
+          if ([...pads, ...padsEnd].every((v) => v >= 0)) dx = op.conv(d!, flipped, undefined, { pads: [...pads, ...padsEnd], dilations: dl });
+        }
+        dx ??= g.op1('ConvTranspose', [d!, w], { kernel_shape: k, strides: s, pads: p, dilations: dl, output_padding: outPad });
       }
     }
     if (need[1]) {
       const dyFlat = op.reshape(d!, [0, co, -1]);
-      if (!pointwise && (typeof ho !== 'number' || typeof wo !== 'number')) throw new InvalidArgumentError(`Conv weight gradients need static output sizes, got ${d!.toString()}.`);
-      const cols = im2col(x, { kernel: k, strides: s, pads: p, dilations: dl });
-      dw = op.reshape(op.reduceSum(op.matmul(dyFlat, op.transpose(cols, [0, 2, 1])), [0], false), [co, ci, k[0], k[1]]);
+      if (pointwise) {
+        dw = op.reshape(op.reduceSum(op.matmul(dyFlat, op.transpose(op.reshape(x, [0, ci, -1]), [0, 2, 1])), [0], false), [co, ci, 1, 1]);
+      } else {
+        if (typeof ho !== 'number' || typeof wo !== 'number') throw new InvalidArgumentError(`Conv weight gradients need static output sizes, got ${d!.toString()}.`);
+        // One GEMM per kernel tap against a strided window of the padded input: no im2col matrix is assembled.
+        const xp = p.some((v) => v !== 0) ? g.op1('Pad', [x, g.ints([0, 0, p[0], p[1], 0, 0, p[2], p[3]])]) : x;
+        const taps: Value[] = [];
+        for (let i = 0; i < k[0]; i++) {
+          for (let j = 0; j < k[1]; j++) {
+            const [y0, x0] = [i * dl[0], j * dl[1]];
+            const win = op.reshape(op.slice(xp, [y0, x0], [y0 + s[0] * (ho - 1) + 1, x0 + s[1] * (wo - 1) + 1], [2, 3], [s[0], s[1]]), [0, ci, -1]);
+            taps.push(op.unsqueeze(op.reduceSum(op.matmul(dyFlat, op.transpose(win, [0, 2, 1])), [0], false), [2]));
+          }
+        }
+        dw = op.reshape(op.concat(taps, 2), [co, ci, k[0], k[1]]);
+      }
     }
     const db = b && need[2] ? op.reduceSum(d!, [0, 2, 3], false) : undefined;
     return [dx, dw, db];

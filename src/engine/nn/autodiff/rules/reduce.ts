@@ -5,7 +5,7 @@ import type { Value } from '../../graph';
 import * as op from '../../ops';
 import { normAxis } from '../../shape';
 import type { GradRule } from '../grad';
-import { expandLike } from '../helpers';
+import { expandLike, unbroadcast } from '../helpers';
 import { constInts } from '../../infer/common';
 
 function reducedAxes(node: { inputs: readonly (Value | undefined)[]; attrs: Parameters<typeof intAttr>[0] }, x: Value): number[] {
@@ -65,5 +65,32 @@ export const reduceGrads: Record<string, GradRule> = {
     const dscale = need[1] ? op.reduceSum(op.mul(d!, op.mul(op.sub(x, bc(mean)), bc(inv))), axes, false) : undefined;
     const db = need[2] ? op.reduceSum(d!, axes, false) : undefined;
     return [dx, dscale, db, undefined, undefined];
+  },
+  /**
+   * LayerNormalization over axes [axis, rank): Y = x̂·scale + bias with x̂ = (X − μ)·σ⁻¹. Uses the node's Mean and
+   * InvStdDev outputs (blocks/norm.ts emits them); when scale is the constant 1 and bias the constant 0, Y is x̂.
+   *   dx̂ = dY·scale;  dX = σ⁻¹·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))
+   */
+  LayerNormalization: ({ node, dy: [d], need }) => {
+    const [x, scale, bias] = node.inputs as [Value, Value, Value | undefined];
+    const y = node.outputs[0];
+    const axis = normAxis(intAttr(node.attrs, 'axis', -1), x.rank, 'LayerNormalization');
+    const axes = Array.from({ length: x.rank - axis }, (_, i) => axis + i);
+    if (node.outputs.length < 3) throw new InvalidArgumentError('LayerNormalization gradients need the Mean and InvStdDev outputs; emit the node with 3 outputs.');
+    const [mean, invStd] = [node.outputs[1], node.outputs[2]];
+    if (mean.dtype !== x.dtype) throw new InvalidArgumentError(`LayerNormalization gradients need statistics in ${x.dtype} (stash_type), got ${mean.dtype}.`);
+    const isConst = (v: Value | undefined, c: number) => !v || (v.constData !== undefined && Array.from(v.constData as ArrayLike<number>).every((e) => Number(e) === c));
+    const plain = isConst(scale, 1) && isConst(bias, 0);
+    const xhat = plain ? y : op.mul(op.sub(x, mean), invStd);
+    const dxhat = isConst(scale, 1) ? d! : op.mul(d!, scale);
+    let dx: Value | undefined;
+    if (need[0]) {
+      const m1 = op.reduceMean(dxhat, axes);
+      const m2 = op.reduceMean(op.mul(dxhat, xhat), axes);
+      dx = op.mul(op.sub(op.sub(dxhat, m1), op.mul(xhat, m2)), invStd);
+    }
+    const dscale = need[1] ? unbroadcast(op.mul(d!, xhat), scale.shape) : undefined;
+    const dbias = bias && need[2] ? unbroadcast(d!, bias.shape) : undefined;
+    return [dx, dscale, dbias];
   },
 };
