@@ -3,7 +3,7 @@
 import type { MenuCommand, MenuCommandMessage } from '../shared/contract';
 import type { AppServices } from './AppContext';
 import { deleteLabels, removeLayer } from './state/actions';
-import { addRasterLayer, addVectorLayer, rasterExtentInMap, mapCrsCode } from './state/layerOps';
+import { addRasterLayer, addVectorLayer, layerExtent, rasterExtentInMap, mapCrsCode } from './state/layerOps';
 import { newProject, openProject, saveProject, saveProjectAs } from './state/projectOps';
 
 type Run = (s: AppServices, message: MenuCommandMessage) => unknown;
@@ -52,8 +52,8 @@ export const commands: Record<MenuCommand, { label: string; run: Run }> = {
     label: 'Zoom to layer',
     run: ({ model }) => {
       const id = model.ui.get().selectedLayerId;
-      const raster = id ? model.runtime.get()[id]?.raster : null;
-      if (raster) model.zoomTo(rasterExtentInMap(raster, mapCrsCode(model)));
+      const extent = id ? layerExtent(model, id) : null;
+      if (extent) model.zoomTo(extent);
     },
   },
   'edit.undo': { label: 'Undo', run: ({ model }) => (isTextInput() ? document.execCommand('undo') : model.undo()) },

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import type { ProjectLayer } from '../../shared/contract';
 import { useModel, useProject, useRuntime, useUi } from '../AppContext';
 import { moveLayer, removeLayer, renameLayer, setLayerOpacity, setLayerVisibility } from '../state/actions';
-import { mapCrsCode, rasterExtentInMap } from '../state/layerOps';
+import { layerExtent } from '../state/layerOps';
 import { hex } from '../state/project';
 import { errorText } from './ErrorMessage';
 import { Icon } from './Icon';
@@ -30,7 +30,8 @@ function LayerRow({ layer, index, count }: { layer: ProjectLayer; index: number;
   const [renaming, setRenaming] = useState(false);
   const err = rt?.status === 'error' ? errorText(rt.error) : null;
   const zoom = () => {
-    if (rt?.raster) model.zoomTo(rasterExtentInMap(rt.raster, mapCrsCode(model)));
+    const e = layerExtent(model, layer.id);
+    if (e) model.zoomTo(e);
   };
   return (
     <li className={`layer-row${selected ? ' selected' : ''}${err ? ' failed' : ''}`} data-layer-id={layer.id} data-kind={layer.kind} onClick={() => model.setUi({ selectedLayerId: layer.id })}>
@@ -53,7 +54,7 @@ function LayerRow({ layer, index, count }: { layer: ProjectLayer; index: number;
             <span className="num">{Math.round(layer.opacity * 100)}%</span>
           </label>
           <div className="row-buttons">
-            <button className="icon" title="Zoom to layer" disabled={!rt?.raster} onClick={zoom}><Icon name="target" size={16} /></button>
+            <button className="icon" title="Zoom to layer" disabled={!rt?.raster && !rt?.vector} onClick={zoom}><Icon name="target" size={16} /></button>
             {layer.kind === 'raster' && <button className="icon" title="Style: bands and stretch" disabled={!rt?.raster} onClick={() => model.setUi({ dialog: { kind: 'style', layerId: layer.id } })}><Icon name="style" size={16} /></button>}
             <button className="icon" title="Move up" disabled={index === count - 1} onClick={() => model.perform(moveLayer, { id: layer.id, delta: 1 })}><Icon name="up" size={16} /></button>
             <button className="icon" title="Move down" disabled={index === 0} onClick={() => model.perform(moveLayer, { id: layer.id, delta: -1 })}><Icon name="down" size={16} /></button>

@@ -26,6 +26,7 @@ export async function handleDroppedFiles(model: AppModel, files: readonly File[]
     model.notify(`Uploading ${files.length} file${files.length > 1 ? 's' : ''} to the engine…`);
     try {
       for (const f of files) if (kindOf(f.name)) paths.set(f, await model.client.upload(f, f.name, batch));
+      model.setUi({ notice: null });
     } catch (e) {
       model.reportError(e);
       return;

@@ -89,6 +89,27 @@ export async function addVectorLayer(model: AppModel, path: string): Promise<str
   }
 }
 
+/** Bounding box of GeoJSON features (already in the map CRS), or null when there are no coordinates. */
+export function featuresExtent(fc: { features: readonly { geometry: { coordinates: unknown } | null }[] }): [number, number, number, number] | null {
+  const e = [Infinity, Infinity, -Infinity, -Infinity] as [number, number, number, number];
+  const walk = (c: unknown): void => {
+    if (Array.isArray(c) && typeof c[0] === 'number') {
+      e[0] = Math.min(e[0], c[0] as number); e[1] = Math.min(e[1], c[1] as number);
+      e[2] = Math.max(e[2], c[0] as number); e[3] = Math.max(e[3], c[1] as number);
+    } else if (Array.isArray(c)) c.forEach(walk);
+  };
+  for (const f of fc.features) walk(f.geometry?.coordinates);
+  return Number.isFinite(e[0]) ? e : null;
+}
+
+/** The extent of a layer in the map CRS, for "zoom to layer". */
+export function layerExtent(model: AppModel, layerId: string): [number, number, number, number] | null {
+  const rt = model.runtime.get()[layerId];
+  if (rt?.raster) return rasterExtentInMap(rt.raster, mapCrsCode(model));
+  if (rt?.vector) return featuresExtent(rt.vector.features);
+  return null;
+}
+
 /** (Re)connects a project's layers to the engine after opening a project or an engine restart. */
 export async function reloadLayers(model: AppModel): Promise<void> {
   const { content } = model.project.get();

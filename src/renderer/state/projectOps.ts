@@ -9,6 +9,12 @@ import { emptyProject, fromDocument, toDocument } from './project';
 
 export const AUTOSAVE_MS = 30_000;
 
+/** The autosave interval: 30 s, or the user's preference (localStorage "satdifuser.autosaveSeconds", ≥ 2 s). */
+export function autosaveInterval(): number {
+  const v = Number(globalThis.localStorage?.getItem('satdifuser.autosaveSeconds'));
+  return Number.isFinite(v) && v >= 2 ? v * 1000 : AUTOSAVE_MS;
+}
+
 export function currentDocument(model: AppModel): ProjectDocument {
   return toDocument(model.project.get().content, model.viewState());
 }
@@ -84,7 +90,7 @@ async function saveProjectTo(model: AppModel, path: string): Promise<boolean> {
 }
 
 /** Starts autosave; returns a stop function. */
-export function startAutosave(model: AppModel, intervalMs = AUTOSAVE_MS): () => void {
+export function startAutosave(model: AppModel, intervalMs = autosaveInterval()): () => void {
   let savedRevision = -1;
   const timer = setInterval(() => {
     const s = model.project.get();
