@@ -1,12 +1,18 @@
 // `satdifuser classify <raster> [--aoi <geojson>] [--head <head>|--default] [--grid] [--out <labels.tif>]`
 // Classifies the AOI (one label, printed) or, with --grid, every cell of a grid over it (a scene-label
 // raster, one pixel per cell). Same checks, progress, cancel and resume as `segment`.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { FileNotFoundError, InvalidArgumentError, SatError } from '../../shared/errors';
+import { FileNotFoundError, InvalidArgumentError } from '../../shared/errors';
+import { makePreparer } from '../../engine/heads/features/preparer';
+import { runClassification, type ClassifyJobResult } from '../../engine/jobs/classify';
+import { writeLabelGrid } from '../../engine/jobs/classifyOutputs';
+import { rasterFingerprint } from '../../engine/jobs/sourceFingerprint';
+import { sha256Hex } from '../../engine/store/featureKey';
+import { defaultStorePath, openStore } from '../../engine/store/store';
 import type { CliCommand } from '../command';
-import { parseCommandArgs } from './args';
-import { openJobArea } from './segment';
+import { intOption, parseCommandArgs } from './args';
+import { jobEventPrinter, noDefaultHead, openHeadAndBackbone, openJobArea, printOutcome } from './segment';
 
 const usage = `Usage: satdifuser classify <raster> [--aoi <geojson>] [--head <head>|--default] [--grid --out <labels.tif>]
                            [--overlap <pixels>] [--json] [--store <file>]
@@ -41,18 +47,41 @@ export const command: CliCommand = {
     if (problems.length) throw new InvalidArgumentError(`satdifuser classify: ${problems.join('; ')}.`, usage);
     const raster = positionals[0];
     if (!existsSync(raster)) throw new FileNotFoundError(raster, 'raster');
-    const area = await openJobArea(raster, typeof values.aoi === 'string' ? values.aoi : null, ctx.signal);
-    await area.source.close();
-    if (typeof values.head === 'string') {
-      if (!existsSync(resolve(values.head))) throw new FileNotFoundError(values.head, 'head');
-      throw new SatError('NOT_IMPLEMENTED', `Running the classification head "${values.head}" needs head inference (fusion + linear decoder per tile), which has not landed yet (issue 6).`, {
-        hint: 'Tiling, caching, the journal and the scene-label raster are ready and tested with reference heads; this command will run once head inference is merged.',
-        details: { missing: 'head inference' },
+    const aoiPath = typeof values.aoi === 'string' ? values.aoi : null;
+    const area = await openJobArea(raster, aoiPath, ctx.signal);
+    const { source, box } = area;
+    const store = openStore(typeof values.store === 'string' ? values.store : defaultStorePath());
+    let opened: Awaited<ReturnType<typeof openHeadAndBackbone>> | null = null;
+    try {
+      if (typeof values.head !== 'string') noDefaultHead('classification');
+      opened = await openHeadAndBackbone(values.head, 'cls', { bandCount: source.info.bands, path: raster });
+      const { head, predictor, backbone } = opened;
+      const out = typeof values.out === 'string' ? resolve(values.out) : null;
+      const provenance = { source: raster, model: backbone.ref.id, head: head.card.name };
+      const printer = jobEventPrinter('classify', ctx);
+      const outcome = await runClassification({
+        source, sourceFingerprint: rasterFingerprint(raster), box, aoiMask: area.aoiMask, aoiId: aoiPath ? sha256Hex(readFileSync(aoiPath)) : undefined,
+        preparer: await makePreparer(source, head.card.input.bands, ctx.signal), extractor: backbone.extractor, head: predictor,
+        mode: values.grid ? 'grid' : 'aoi', overlap: intOption(values, 'overlap', 0), batchSize: 2,
+        journal: store.journal, cache: store.cache, timings: store.timings, outputId: { out, head: head.card.weights.sha256 },
+        writeGrid: out ? (grid) => writeLabelGrid(out, grid, source.info, predictor.classes, provenance, ctx.signal) : undefined,
+      }, { signal: ctx.signal, onEvent: printer.onEvent });
+      printer.done();
+      return printOutcome(outcome, ctx, (r: ClassifyJobResult) => {
+        if (values.json) return JSON.stringify({ label: r.label, labelRasterPath: r.labelRasterPath, classes: r.classes, tiles: r.tiles, cacheHits: r.cacheHits }, null, 2) + '\n';
+        if (r.label) {
+          const best = r.classes.find((c) => c.id === r.label!.classId);
+          return `${best?.name ?? r.label.classId} (${(100 * r.label.probabilities[r.label.classId]).toFixed(1)} %)\n` +
+            r.classes.map((c, i) => `  ${String(c.id).padStart(3)} ${c.name}: ${(100 * r.label!.probabilities[i]).toFixed(1)} %`).join('\n') + '\n';
+        }
+        if (r.label === null && !r.grid) return 'The area holds no valid pixel: nothing to classify.\n';
+        return `Wrote ${r.labelRasterPath ?? '(no output)'}: ${r.grid!.cols} × ${r.grid!.rows} cells of ${r.grid!.stride} px (${r.cacheHits} tiles from the cache).\n`;
       });
+    } finally {
+      store.close();
+      await opened?.predictor.release();
+      await opened?.backbone.release();
+      await source.close();
     }
-    throw new SatError('NOT_IMPLEMENTED', 'There is no default classification model yet: the trained default backbone (issue 5) and a default head (issue 6) have not been shipped.', {
-      hint: 'Use --head <head> with a trained head once head inference lands.',
-      details: { missing: 'default backbone + default head' },
-    });
   },
 };

@@ -2,8 +2,18 @@
 //  [--vector <out.gpkg|.shp|.geojson>] [--probabilities <probs.tif>]`
 // Everything a run needs is checked first (raster, AOI, outputs, head); then the job runs with a progress
 // bar, Ctrl+C cancels it (running the same command again resumes), and the outcome is printed.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { checkCompatible } from '../../engine/heads/artifact/card';
+import { loadHead, type LoadedHead } from '../../engine/heads/artifact/io';
+import { openBackbone, type BackboneHandle } from '../../engine/heads/features/extractors';
+import { makePreparer } from '../../engine/heads/features/preparer';
+import { HeadPredictor } from '../../engine/heads/infer/predictor';
+import { runSegmentation, type SegmentJobResult } from '../../engine/jobs/segment';
+import { segmentationWriter } from '../../engine/jobs/segmentOutputs';
+import { rasterFingerprint } from '../../engine/jobs/sourceFingerprint';
+import { sha256Hex } from '../../engine/store/featureKey';
+import { defaultStorePath, openStore } from '../../engine/store/store';
 import { FileNotFoundError, InvalidArgumentError, SatError, deserializeError } from '../../shared/errors';
 import type { JobEstimate, JobEvent, JobOutcome } from '../../shared/jobs';
 import { validateSegmentOutputs } from '../../engine/jobs/segmentOutputs';
@@ -98,23 +108,29 @@ export async function openJobArea(raster: string, aoiPath: string | null, signal
   }
 }
 
-/**
- * The backbone + head a run uses. Fails with NOT_IMPLEMENTED, naming what is missing, until the trained
- * default model (issue 5) and head inference (issue 6) are in the tree: a fake would be worse than none.
- */
-export function resolveSegmentationModel(head: string | null): never {
-  if (head !== null) {
-    const p = resolve(head);
-    if (!existsSync(p)) throw new FileNotFoundError(head, 'head');
-    throw new SatError('NOT_IMPLEMENTED', `Running the head "${head}" over a scene needs head inference (fusion + decoder graphs run per tile), which has not landed yet (issue 6: src/engine/heads has training and artefacts, no inference entry point).`, {
-      hint: 'The tiling, blending, caching, journal and exports are ready and tested with reference heads; this command will run once head inference is merged.',
-      details: { missing: 'head inference', head },
-    });
-  }
-  throw new SatError('NOT_IMPLEMENTED', 'There is no default segmentation model yet: the trained default backbone (issue 5, models/) and a default head (issue 6) have not been shipped.', {
-    hint: 'Use --head <head> with a trained head once head inference lands, or wait for the default model.',
-    details: { missing: 'default backbone + default head' },
+/** The default head: none is shipped yet (issue 6 trains heads; no default is in models/). */
+export function noDefaultHead(task: 'segmentation' | 'classification'): never {
+  throw new SatError('NOT_IMPLEMENTED', `There is no default ${task} head yet: no trained head is shipped with the default backbone (models/).`, {
+    hint: `Train one with \`satdifuser train --task ${task === 'segmentation' ? 'seg' : 'cls'} …\` and pass it with --head <head>.`,
+    details: { missing: 'default head' },
   });
+}
+
+/** A trained head and the backbone it was trained on, checked against each other and the raster. */
+export async function openHeadAndBackbone(headPath: string, task: 'seg' | 'cls', raster: { bandCount: number; path: string }, threads?: number): Promise<{ head: LoadedHead; predictor: HeadPredictor; backbone: BackboneHandle }> {
+  if (!existsSync(resolve(headPath))) throw new FileNotFoundError(headPath, 'head');
+  const head = loadHead(headPath);
+  if (head.card.spec.task !== task) {
+    throw new InvalidArgumentError(`The head "${head.card.name}" ${head.card.spec.task === 'seg' ? 'segments' : 'classifies'}; use it with \`satdifuser ${head.card.spec.task === 'seg' ? 'segment' : 'classify'}\`.`);
+  }
+  const backbone = await openBackbone(head.card.backbone.source ?? head.card.backbone.id, { tileSize: head.card.input.tileSize, threads, batch: 2 });
+  try {
+    checkCompatible(head.card, backbone.ref, raster);
+    return { head, predictor: await HeadPredictor.open(head, { threads }), backbone };
+  } catch (e) {
+    await backbone.release();
+    throw e;
+  }
 }
 
 // A job's events on the terminal: the estimate, warnings, a progress bar and (printOutcome) the outcome.
@@ -162,12 +178,41 @@ export const command: CliCommand = {
     const a = parseSegmentArgs(args);
     if (!existsSync(a.raster)) throw new FileNotFoundError(a.raster, 'raster');
     const area = await openJobArea(a.raster, a.aoi, ctx.signal);
+    const { source, box } = area;
+    let opened: Awaited<ReturnType<typeof openHeadAndBackbone>> | null = null;
+    const store = openStore(a.store ?? defaultStorePath());
     try {
-      validateSegmentOutputs({ maskPath: a.out, probabilitiesPath: a.probabilities, vectorPath: a.vector, info: area.source.info, classes: [], provenance: { source: a.raster, model: '', head: '' } }, area.box);
-      resolveSegmentationModel(a.head);
+      validateSegmentOutputs({ maskPath: a.out, probabilitiesPath: a.probabilities, vectorPath: a.vector, info: source.info, classes: [], provenance: { source: a.raster, model: '', head: '' } }, box);
+      if (a.head === null) noDefaultHead('segmentation');
+      opened = await openHeadAndBackbone(a.head, 'seg', { bandCount: source.info.bands, path: a.raster });
+      const { head, predictor, backbone } = opened;
+      const preparer = await makePreparer(source, head.card.input.bands, ctx.signal);
+      const printer = jobEventPrinter('segment', ctx);
+      const outcome = await runSegmentation({
+        source, sourceFingerprint: rasterFingerprint(a.raster), box, aoiMask: area.aoiMask,
+        aoiId: a.aoi ? sha256Hex(readFileSync(a.aoi)) : undefined,
+        preparer, extractor: backbone.extractor, head: predictor, overlap: a.overlap ?? undefined, batchSize: 2,
+        journal: store.journal, cache: store.cache, timings: store.timings,
+        outputId: { out: resolve(a.out), probabilities: a.probabilities && resolve(a.probabilities), vector: a.vector && resolve(a.vector), minArea: a.minArea, simplify: a.simplify, head: head.card.weights.sha256 },
+        write: segmentationWriter({
+          maskPath: a.out, probabilitiesPath: a.probabilities, vectorPath: a.vector, info: source.info, classes: predictor.classes,
+          provenance: { source: a.raster, model: backbone.ref.id, head: head.card.name, fusion: head.card.spec.fusion },
+          vector: { simplifyPixels: a.simplify, minArea: a.minArea }, signal: ctx.signal,
+        }),
+      }, { signal: ctx.signal, onEvent: printer.onEvent });
+      printer.done();
+      return printOutcome(outcome, ctx, (r: SegmentJobResult) => {
+        const total = Object.values(r.pixelsPerClass).reduce((x, y) => x + y, 0);
+        const lines = [`Wrote ${r.maskPath}${r.probabilitiesPath ? `, ${r.probabilitiesPath}` : ''}${r.vectorPath ? `, ${r.vectorPath} (${r.featureCount} polygons)` : ''}.`,
+          `${r.tiles} tiles (${r.cacheHits} from the cache, ${r.extractedTiles} extracted${r.resumedTiles ? `, ${r.resumedTiles} resumed` : ''}); classes:`,
+          ...r.classes.map((c) => `  ${String(c.id).padStart(3)} ${c.name}: ${total ? ((100 * (r.pixelsPerClass[c.id] ?? 0)) / total).toFixed(1) : '0.0'} %`)];
+        return lines.join('\n') + '\n';
+      });
     } finally {
-      await area.source.close();
+      store.close();
+      await opened?.predictor.release();
+      await opened?.backbone.release();
+      await source.close();
     }
-    return 0;
   },
 };

@@ -1,14 +1,14 @@
-// The real backbone (a reduced DiffusionSat release imported into a temporary model store) through the
-// pipeline on the bundled scene: features extracted cold, cached, served warm with no extraction, and the
+// The real backbone (a reduced DiffusionSat release imported into a temporary model store, opened through the
+// heads' backbone choices, as `segment --head` does) through the pipeline on the bundled scene: features extracted cold, cached, served warm with no extraction, and the
 // same mask both times.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { importDiffusionSat } from '../../../src/engine/backbone/importDiffusionSat';
-import { openBackboneExtractor } from '../../../src/engine/jobs/backboneExtractor';
+import { openBackbone } from '../../../src/engine/heads/features/extractors';
+import { makePreparer } from '../../../src/engine/heads/features/preparer';
 import type { SegmentationHead } from '../../../src/engine/jobs/model';
-import { rgbPreparerFor } from '../../../src/engine/jobs/rgbPreparer';
 import { estimateSegmentation, runSegmentation, type SegmentJob, type SegmentJobResult } from '../../../src/engine/jobs/segment';
 import { openRaster } from '../../../src/engine/raster/open';
 import { openStore } from '../../../src/engine/store/store';
@@ -47,7 +47,8 @@ describe('real backbone through the pipeline', () => {
     await importDiffusionSat({ source: writeDiffusionSatFolder(join(root, 'dsat'), 'safetensors'), name: 'dsat-small', store: models, threads: 1 });
     process.env.SATDIFUSER_MODELS = models;
     try {
-      const ex = await openBackboneExtractor('dsat-small', { tileSize: 128, threads: 1 });
+      const handle = await openBackbone('dsat-small', { tileSize: 128, threads: 1, batch: 2 });
+      const ex = handle.extractor;
       const src = await openRaster(sampleScene);
       const store = openStore(join(root, 'store.sqlite'));
       const masks: Uint8Array[] = [];
@@ -61,7 +62,7 @@ describe('real backbone through the pipeline', () => {
           return { maskPath: out, probabilitiesPath: null, vectorPath: null, featureCount: null };
         },
       });
-      const preparer = await rgbPreparerFor(src, [2, 1, 0]);
+      const preparer = await makePreparer(src, [2, 1, 0]);
       const cold = await runSegmentation(job('a'));
       if (cold.status !== 'succeeded') throw new Error(JSON.stringify(cold));
       const c = cold.result as SegmentJobResult;
@@ -75,7 +76,7 @@ describe('real backbone through the pipeline', () => {
       expect(new Set(masks[0]).size).toBeGreaterThan(1);
       const f = store.cache.stats();
       expect(f.byBackbone).toEqual([{ backbone: 'dsat-small', entries: 4, bytes: f.bytes }]);
-      await ex.release();
+      await handle.release();
       await src.close();
       store.close();
     } finally {

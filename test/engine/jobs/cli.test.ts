@@ -61,9 +61,9 @@ describe('satdifuser segment / classify', () => {
     expect(outside.stderr).toMatch(/does not overlap/);
     const notYet = cli('segment', sampleScene, '--default', '--out', join(dir, 'm.tif'), '--vector', join(dir, 'v.gpkg'));
     expect(notYet.status).toBe(1);
-    expect(notYet.stderr).toMatch(/no default segmentation model yet/);
+    expect(notYet.stderr).toMatch(/no default segmentation head yet/);
     const cls = cli('classify', sampleScene, '--grid');
     expect(cls.status).toBe(2);
-    expect(cli('classify', sampleScene).stderr).toMatch(/no default classification model yet/);
+    expect(cli('classify', sampleScene).stderr).toMatch(/no default classification head yet/);
   });
 });
