@@ -48,15 +48,15 @@ export interface Widths {
 
 /**
  * faithful: the release's widths (P 384, bottleneck 96, GroupNorm 32, UPerNet 512).
- * light: P 128, bottleneck 32, GroupNorm 16, UPerNet 128. The cost of a head is dominated by Φ on the finest
- * scale (∝ P) and by UPerNet's 3×3 fuse conv (4·D → D at the finest scale, ∝ D²): a third of P and a quarter of D
- * cut a training step about tenfold (bench/heads.ts measures it), which is what makes retraining on a laptop CPU
- * interactive. 16 groups keep two channels per group in the 32-wide bottleneck (32 groups would degenerate to
- * instance norm on the 4×4 coarsest map).
+ * light: P 128, bottleneck 32, GroupNorm 16, UPerNet 64. A training step's cost is dominated by UPerNet's 3×3
+ * convs at the finest scale (the fuse conv is 4·D → D, ∝ D²) and by Φ on the finest taps (∝ P): measured on this
+ * 2-core CPU, D 128 → 64 halves a light step, while P below 128 gains little (bench/heads.ts prints the figures).
+ * 16 groups keep two channels per group in the 32-wide bottleneck (32 groups would turn GroupNorm into instance
+ * norm, which on the 4×4 coarsest map normalises over 16 values).
  */
 export const SIZE_PRESETS: Readonly<Record<HeadSizeName, Widths>> = {
   faithful: { projection: 384, bottleneck: 96, normGroups: 32, decoderChannels: 512 },
-  light: { projection: 128, bottleneck: 32, normGroups: 16, decoderChannels: 128 },
+  light: { projection: 128, bottleneck: 32, normGroups: 16, decoderChannels: 64 },
 };
 
 /** The paper's ablation baselines, as a selection applied to the features before fusion. */
@@ -78,7 +78,8 @@ export interface HeadSpec {
   readonly poolScales: readonly number[];
   readonly numExperts: number;
   readonly topK: number;
-  /** MoE: training steps with dense routing before top-k (500 seg / 300 cls in the release). */
+  /** MoE: training steps with dense routing before top-k: the release's 500 (seg) / 300 (cls) forward counts, which
+   * tick once per timestep, as iterations (÷ T). */
   readonly moeWarmupSteps: number;
   readonly dropout: number;
   readonly selection?: FeatureSelection;
@@ -102,7 +103,7 @@ export function makeSpec(o: {
   return {
     task: o.task, fusion: o.fusion, size: o.size, layout: o.layout, widths, numClasses: o.numClasses,
     poolScales: [1, 2, 3, 6], numExperts: o.numExperts ?? 8, topK: o.topK ?? 2,
-    moeWarmupSteps: o.moeWarmupSteps ?? (o.task === 'seg' ? 500 : 300), dropout: 0.1, selection: o.selection,
+    moeWarmupSteps: o.moeWarmupSteps ?? Math.ceil((o.task === 'seg' ? 500 : 300) / (o.selection?.timesteps ?? o.layout.timesteps).length), dropout: 0.1, selection: o.selection,
   };
 }
 

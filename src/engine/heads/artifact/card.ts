@@ -43,6 +43,9 @@ export interface TrainingSummary {
   readonly steps: number;
   /** MoE: training steps taken, persisted so a resumed or fine-tuned head keeps its routing phase. */
   readonly moeSteps?: number;
+  /** MoE: steps trained with dense routing, and the routing the saved weights were trained with. */
+  readonly moeWarmupSteps?: number;
+  readonly moeRouting?: 'dense' | 'topk';
   readonly batchSize: number;
   readonly schedule: Readonly<Record<string, number>>;
   readonly seed: number;

@@ -21,7 +21,7 @@ export interface BuildOptions {
   readonly mode: 'train' | 'eval' | 'infer';
   /** Trained weights by name (required for inference: BatchNorm is folded at build time). */
   readonly weights?: ReadonlyMap<string, Float32Array>;
-  /** MoE routing; default 'topk' (inference) — training graphs pick dense during warm-up. */
+  /** MoE routing; default 'topk' (inference); training graphs use 'switch' (input moe_dense). */
   readonly routing?: MoeRouting;
   /** Segmentation output size; default the layout's tile size. */
   readonly outSize?: readonly [number, number];

@@ -15,7 +15,12 @@ import { type HeadSpec, fusedLayout, scaleChannels } from '../spec';
 import { conv2d, convGn, type HeadGraphContext, param } from './layers';
 import { phi } from './phi';
 
-export type MoeRouting = 'dense' | 'topk';
+/**
+ * MoE routing: 'dense' (softmax over all experts), 'topk', or 'switch': both, chosen per run by the bool input
+ * `moe_dense` (training graphs: one graph and one optimizer state across the warm-up boundary).
+ */
+export type MoeRouting = 'dense' | 'topk' | 'switch';
+export const MOE_DENSE = 'moe_dense';
 
 /** features.get(`t${label}_s${k}`) → [B, C_s, H_s, W_s] in the source layout. */
 export type FeatureInputs = ReadonlyMap<string, Value>;
@@ -151,7 +156,9 @@ function mixtureOfExperts(ctx: HeadGraphContext, spec: HeadSpec, features: Featu
         const gate = ctx.g.scope('gate_network.0', () => conv2d(ctx, x, E, 3, { bias: true, init: 'torch' }));
         const temperature = param(ctx, 'temperature', [], ones);
         const logits = op.div(op.reduceMean(gate, [2, 3], false), temperature); // [B, E]
-        const weights = routing === 'dense' ? op.softmax(logits, 1) : topKSoftmax(logits, spec.topK);
+        const weights = routing === 'dense' ? op.softmax(logits, 1)
+          : routing === 'topk' ? topKSoftmax(logits, spec.topK)
+            : op.where(denseSwitch(ctx), op.softmax(logits, 1), topKSoftmax(logits, spec.topK));
         const w = op.split(weights, new Array(E).fill(1), 1);
         let acc: Value | undefined;
         for (let e = 0; e < E; e++) {
@@ -165,6 +172,10 @@ function mixtureOfExperts(ctx: HeadGraphContext, spec: HeadSpec, features: Featu
       return op.div(mixed.reduce((a, b) => op.add(a, b)), mixed.length);
     }),
   );
+}
+
+function denseSwitch(ctx: HeadGraphContext): Value {
+  return ctx.g.inputs.find((v) => v.name === MOE_DENSE) ?? ctx.g.input(MOE_DENSE, 'bool', []);
 }
 
 /**

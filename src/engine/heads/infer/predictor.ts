@@ -17,10 +17,11 @@ export function classInfo(card: HeadCard): ClassInfo[] {
   return card.classes.map((c) => ({ id: c.id, name: c.name, color: [1, 3, 5].map((i) => parseInt(c.color.slice(i, i + 2), 16)) as unknown as readonly [number, number, number] }));
 }
 
-/** Top-k once the MoE warm-up was completed in training; dense when training stopped inside it. */
+/** The routing the saved weights were trained with: top-k after the MoE warm-up, dense when the best weights came
+ * from inside it. */
 export function routingOf(card: HeadCard): MoeRouting {
   if (card.spec.fusion !== 'moe' || !card.training) return 'topk';
-  return (card.training.moeSteps ?? 0) >= card.spec.moeWarmupSteps ? 'topk' : 'dense';
+  return card.training.moeRouting ?? ((card.training.moeSteps ?? 0) >= (card.training.moeWarmupSteps ?? card.spec.moeWarmupSteps) ? 'topk' : 'dense');
 }
 
 export class HeadPredictor implements SegmentationHead, ClassificationHead {

@@ -20,6 +20,8 @@ export interface LabelPolygon {
   readonly geometry: PolygonGeometry;
   /** Raw attribute value (id or name) before mapping. */
   readonly value: string | number;
+  /** The class name when a separate attribute gives one (name, class_name) beside numeric ids. */
+  readonly name?: string;
 }
 
 export interface LabelPolygons {
@@ -92,24 +94,27 @@ export function readLabelPolygons(path: string, o: { classField?: string } = {})
     crs = typeof name === 'string' ? parseCrs(name) : WGS84;
   }
   const field = pickField(features.map((f) => f.properties), o.classField, path);
+  const nameField = ['class_name', 'classname', 'name'].find((k) => k !== field && features.some((f) => typeof f.properties[k] === 'string'));
   const polygons: LabelPolygon[] = [];
   for (const f of features) {
     const geometry = polygonGeometry(f.geometry);
     const v = f.properties[field];
     if (!geometry || v === null || v === undefined || v === '') continue;
-    polygons.push({ geometry, value: typeof v === 'number' ? v : String(v) });
+    const name = nameField ? f.properties[nameField] : undefined;
+    polygons.push({ geometry, value: typeof v === 'number' ? v : String(v), name: typeof name === 'string' ? name : undefined });
   }
   if (polygons.length === 0) throw new InvalidArgumentError(`The labels "${path}" contain no polygon with a "${field}" value.`);
   return { polygons, crs, field, path };
 }
 
 /** Attribute values → class ids: integers as given; names via `classes` (by name), else numbered in sorted order. */
-export function classIdsOf(values: readonly (string | number)[], classes: readonly ClassDef[] | null): { ids: number[]; names: Map<number, string> } {
+export function classIdsOf(values: readonly (string | number)[], classes: readonly ClassDef[] | null, givenNames?: readonly (string | undefined)[]): { ids: number[]; names: Map<number, string> } {
   const names = new Map<number, string>();
   const numeric = values.every((v) => typeof v === 'number' || /^\d+$/.test(String(v)));
   if (numeric) {
     const ids = values.map(Number);
     for (const id of ids) if (!(Number.isInteger(id) && id >= 0 && id <= 254)) throw new InvalidArgumentError(`Class id ${id} is not an integer in 0…254.`, '255 is reserved for "no label".');
+    ids.forEach((id, i) => { const n = givenNames?.[i]; if (n && !names.has(id)) names.set(id, n); });
     return { ids, names };
   }
   const byName = new Map((classes ?? []).map((c) => [c.name.toLowerCase(), c.id]));

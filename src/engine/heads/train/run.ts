@@ -39,7 +39,7 @@ export interface TrainRun {
   readonly onStatus?: (message: string) => void;
   readonly onTiles?: (done: number, total: number, message: string) => void;
   readonly onStep?: (e: { epoch: number; step: number; totalSteps: number; loss: number; lr: number }) => void;
-  readonly onEval?: (e: { epoch: number; metric: number; best: number }) => void;
+  readonly onEval?: (e: { epoch: number; step: number; metric: number; best: number }) => void;
 }
 
 export function metricsSummary(m: SegmentationMetrics | ClassificationMetrics | null): MetricsSummary | null {
@@ -115,7 +115,8 @@ export async function trainFromDataset(r: TrainRun): Promise<HeadCard> {
         rasters: rasters.map((x) => x.path), samples: items.length,
         trainPixels: classPixels.reduce((a, b) => a + b, 0),
         holdoutPixels: trained.holdout?.scored ?? 0, classPixels, classWeights: Array.from(trained.classWeights),
-        epochs: trained.epochs, bestEpoch: trained.bestEpoch, steps: trained.steps, moeSteps: spec.fusion === 'moe' ? trained.moeSteps : undefined,
+        epochs: trained.epochs, bestEpoch: trained.bestEpoch, steps: trained.steps,
+        ...(spec.fusion === 'moe' ? { moeSteps: trained.moeSteps, moeWarmupSteps: trained.moeWarmup, moeRouting: trained.routing === 'dense' ? 'dense' as const : 'topk' as const } : {}),
         batchSize: trained.batch, schedule: { ...recipe.lr, patience: recipe.patience, weightDecay: recipe.weightDecay }, seed, holdout,
         elapsedSeconds: trained.seconds,
       },

@@ -7,6 +7,8 @@ import type { WarmupCosine } from '../../nn/optim/schedule';
 
 export interface Recipe {
   readonly lr: WarmupCosine;
+  /** Follow the curve per step (fractional epochs) instead of per epoch: for runs of a few epochs. */
+  readonly perStep?: boolean;
   readonly patience: number;
   readonly batch: number;
   readonly weightDecay: number;
@@ -17,8 +19,13 @@ export const RECIPES: Readonly<Record<'faithful' | 'light', Recipe>> = {
   light: { lr: { warmupEpochs: 2, totalEpochs: 20, maxLr: 0.01, minLr: 1e-5, initLr: 2e-5 }, patience: 5, batch: 8, weightDecay: 0 },
 };
 
-/** The recipe with the epoch count changed (warm-up shrunk to keep at most a quarter of the run). */
+/**
+ * The recipe on a budget of `epochs`: the warm-up keeps its share of the run (5 of 40, 2 of 20), and runs shorter
+ * than 8 epochs follow the curve per step, so a three-epoch run still warms up and decays smoothly.
+ */
 export function withEpochs(r: Recipe, epochs: number): Recipe {
-  const warmupEpochs = Math.min(r.lr.warmupEpochs, Math.max(0, Math.floor(epochs / 4)));
-  return { ...r, lr: { ...r.lr, totalEpochs: Math.max(epochs, warmupEpochs + 1), warmupEpochs } };
+  const share = r.lr.warmupEpochs / r.lr.totalEpochs;
+  const perStep = epochs < 8;
+  const warmupEpochs = perStep ? share * epochs : Math.max(1, Math.round(share * epochs));
+  return { ...r, perStep, lr: { ...r.lr, totalEpochs: epochs, warmupEpochs: Math.min(warmupEpochs, epochs / 2) } };
 }

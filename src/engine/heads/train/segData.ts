@@ -103,7 +103,7 @@ export async function prepareSegData(entries: readonly { raster: string; labels:
     await src.close();
     if (isVectorLabels(e.labels)) {
       const lp = readLabelPolygons(e.labels, { classField: o.classField });
-      const { ids, names } = classIdsOf(lp.polygons.map((p) => p.value), o.classes ?? null);
+      const { ids, names } = classIdsOf(lp.polygons.map((p) => p.value), o.classes ?? null, lp.polygons.map((p) => p.name));
       for (const [id, n] of names) if (!classNames.has(id)) classNames.set(id, n);
       const r = rasterizeLabels(lp, ids, info);
       if (r.empty === r.polygons) throw new InvalidArgumentError(`None of the ${r.polygons} label polygons in "${e.labels}" covers a pixel of "${e.raster}".`, 'Check that the labels belong to this raster and declare their CRS (GeoJSON without "crs" is WGS 84).');

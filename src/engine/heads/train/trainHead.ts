@@ -3,15 +3,17 @@
 // learning rate, validation on the holdout every epoch (and before training) with an eval-mode graph fed the
 // trainer's live tensors, early stopping, and the best weights kept.
 //
-// MoE: dense routing for the first `moeWarmupSteps` optimizer steps (rounded up to whole epochs), then top-k, as
-// two compiled graphs sharing one state. The step count is real training steps, persisted in the card, unlike the
+// MoE: dense routing for the first W optimizer steps, then top-k, switched by a bool input of one training graph
+// (one optimizer state across the boundary). W is the release's warm-up in training iterations (its counter ticks
+// once per timestep, so 500 forwards ≈ 500/T iterations), capped at 10 % of a short run's steps so the dense phase
+// keeps about the release's share of training. The step count is persisted in the card (moeSteps), unlike the
 // release's non-persistent per-forward counter (which also counts validation forwards and resets on reload).
 import { InvalidArgumentError, throwIfCancelled } from '../../../shared/errors';
 import type { TypedArray } from '../../nn/dtype';
 import { Rng } from '../../nn/rng';
 import { warmupCosineLr } from '../../nn/optim/schedule';
 import { serializeModel } from '../../nn/serialize';
-import { indexedBatches } from '../../nn/train/data';
+import type { Batch, BatchSource } from '../../nn/train/data';
 import { fit, type FitResult, type ProgressEvent } from '../../nn/train/loop';
 import { Trainer } from '../../nn/train/trainer';
 import { Session, type SessionOptions, Tensor } from '../../runtime';
@@ -19,6 +21,7 @@ import { assembleBatch, type PackedFeatures } from '../features/bank';
 import { buildHeadGraph, DROPOUT_MASK, LOGITS } from '../graph/build';
 import type { MoeRouting } from '../graph/fusion';
 import { CLASS_WEIGHTS, compileHeadTraining, LABELS } from '../graph/training';
+import { MOE_DENSE } from '../graph/fusion';
 import { medianFrequencyWeights } from '../labels/classWeights';
 import { argmaxChannels, classificationMetrics, ConfusionMatrix, IGNORE_INDEX, segmentationMetrics, type ClassificationMetrics, type SegmentationMetrics } from '../metrics';
 import { featureName, fusedLayout, type HeadSpec } from '../spec';
@@ -51,6 +54,8 @@ export interface TrainedHead {
   readonly routing: MoeRouting;
   readonly steps: number;
   readonly moeSteps: number;
+  /** MoE steps with dense routing (the warm-up actually used). */
+  readonly moeWarmup: number;
   readonly epochs: number;
   readonly bestEpoch: number;
   readonly batch: number;
@@ -59,6 +64,26 @@ export interface TrainedHead {
   readonly evaluations: readonly { step: number; metric: number }[];
   readonly holdout: SegmentationMetrics | ClassificationMetrics | null;
   readonly seconds: number;
+}
+
+/**
+ * An epoch is at least this many steps: with a handful of labelled tiles (a user's first polygons) an epoch of one
+ * step would make the per-epoch schedule, validation and patience meaningless.
+ */
+export const MIN_STEPS_PER_EPOCH = 8;
+
+/** Seeded reshuffles of the training set, concatenated until the epoch has its steps (each sample once per pass). */
+function cyclingBatches(size: number, batch: number, minSteps: number, seed: number, make: (indices: Int32Array, epoch: number) => Batch): BatchSource {
+  const steps = Math.max(Math.floor(size / batch), minSteps);
+  return {
+    batchesPerEpoch: steps,
+    *epoch(epoch: number) {
+      const need = steps * batch;
+      const order = new Int32Array(Math.ceil(need / size) * size);
+      for (let k = 0; k * size < need; k++) order.set(new Rng(((seed * 1_000_003 + epoch) * 31 + k) >>> 0).permutation(size), k * size);
+      for (let b = 0; b < steps; b++) yield make(order.subarray(b * batch, (b + 1) * batch), epoch);
+    },
+  };
 }
 
 const featureInputs = (spec: HeadSpec) => {
@@ -80,7 +105,10 @@ export async function trainHead(o: TrainHeadOptions): Promise<TrainedHead> {
   const session: SessionOptions = { providers: ['cpu'], intraOpThreads: o.threads, optimization: o.optimization ?? 'basic' };
   const seed = o.seed ?? 0;
 
+  let made = 0;
+  let warmup = 0;
   const makeBatch = (indices: Int32Array, epoch: number) => {
+    const stepIndex = made++;
     const items = Array.from(indices, (i) => train[i]!);
     const feeds: Record<string, Tensor> = {};
     for (const [name, t] of assembleBatch(items.map((it) => it.features), names)) feeds[name] = Tensor.of('float32', t.data, t.shape);
@@ -100,17 +128,17 @@ export async function trainHead(o: TrainHeadOptions): Promise<TrainedHead> {
       feeds[LABELS] = Tensor.of('uint8', Uint8Array.from(items, (it) => it.train as number), [items.length]);
     }
     feeds[CLASS_WEIGHTS] = Tensor.of('float32', classWeights, [spec.numClasses]);
+    if (spec.fusion === 'moe') feeds[MOE_DENSE] = Tensor.of('bool', Uint8Array.of(stepIndex < warmup ? 1 : 0), []);
     return feeds;
   };
-  const data = indexedBatches({ size: train.length, batchSize: batch, make: makeBatch, seed, shuffle: true });
-  const lr = (e: number) => warmupCosineLr(Math.floor(e), recipe.lr);
-  const totalEpochs = recipe.lr.totalEpochs;
-
-  // MoE: dense phase length in whole epochs
-  const denseEpochs = spec.fusion === 'moe' ? Math.min(totalEpochs, Math.ceil(spec.moeWarmupSteps / data.batchesPerEpoch)) : 0;
-  const compile = (routing: MoeRouting) => {
-    o.onStatus?.(`building the ${routing === 'dense' && spec.fusion === 'moe' ? 'dense-routing ' : ''}training graph`);
-    return compileHeadTraining(spec, { batch, routing, optimizer: { kind: 'adam', weightDecay: recipe.weightDecay }, seed, weights: o.initial as ReadonlyMap<string, Float32Array> | undefined });
+  const data = cyclingBatches(train.length, batch, MIN_STEPS_PER_EPOCH, seed, makeBatch);
+  // The release's schedule is per epoch; short runs (budgeted comparisons) follow the same curve per step.
+  const lr = (e: number) => warmupCosineLr(recipe.perStep ? e : Math.floor(e), recipe.lr);
+  const totalEpochs = Math.ceil(recipe.lr.totalEpochs);
+  warmup = spec.fusion === 'moe' ? Math.min(spec.moeWarmupSteps, Math.ceil(0.1 * totalEpochs * data.batchesPerEpoch)) : 0;
+  const compile = () => {
+    o.onStatus?.('building the training graph');
+    return compileHeadTraining(spec, { batch, routing: spec.fusion === 'moe' ? 'switch' : 'topk', optimizer: { kind: 'adam', weightDecay: recipe.weightDecay }, seed, weights: o.initial as ReadonlyMap<string, Float32Array> | undefined });
   };
 
   let evalSession: Session | null = null;
@@ -127,6 +155,8 @@ export async function trainHead(o: TrainHeadOptions): Promise<TrainedHead> {
       evalRouting = routing;
     }
     const cm = new ConfusionMatrix(spec.numClasses);
+    let nll = 0;
+    let counted = 0;
     const chunk = 8;
     for (let i = 0; i < hold.length; i += chunk) {
       throwIfCancelled(o.signal, 'Training');
@@ -136,66 +166,58 @@ export async function trainHead(o: TrainHeadOptions): Promise<TrainedHead> {
       for (const io of evalSession.inputs) if (!(io.name in feeds)) feeds[io.name] = trainer!.value(io.name);
       const out = await evalSession.run(feeds, { fetches: [LOGITS] });
       const logits = out[LOGITS]!.toFloat32();
+      const C = spec.numClasses;
       if (seg) {
         const px = tile * tile;
-        items.forEach((it, b) => cm.add(it.holdout as Uint8Array, argmaxChannels(logits.subarray(b * spec.numClasses * px, (b + 1) * spec.numClasses * px), spec.numClasses, px)));
+        items.forEach((it, b) => {
+          const l = logits.subarray(b * C * px, (b + 1) * C * px);
+          const truth = it.holdout as Uint8Array;
+          cm.add(truth, argmaxChannels(l, C, px));
+          for (let i = 0; i < px; i++) {
+            if (truth[i] === IGNORE_INDEX) continue;
+            nll += crossEntropyAt(l, C, px, i, truth[i]!);
+            counted++;
+          }
+        });
       } else {
         items.forEach((it, b) => {
-          const row = logits.subarray(b * spec.numClasses, (b + 1) * spec.numClasses);
+          const row = logits.subarray(b * C, (b + 1) * C);
           let best = 0;
           for (let c = 1; c < row.length; c++) if (row[c]! > row[best]!) best = c;
           cm.add([it.holdout as number], [best]);
+          nll += crossEntropyAt(row, C, 1, 0, it.holdout as number);
+          counted++;
         });
       }
     }
     lastConfusion = cm;
     confusions.set(trainer!.step, cm);
-    return seg ? segmentationMetrics(cm).mIoU : classificationMetrics(cm).accuracy;
+    // Ties of the score (common early on, when every holdout pixel gets one class) go to the lower holdout loss;
+    // 1e-9 is below the resolution of the score, so the loss never outweighs a real difference.
+    const score = seg ? segmentationMetrics(cm).mIoU : classificationMetrics(cm).accuracy;
+    return score - 1e-9 * (counted ? nll / counted : 0);
   };
 
-  let result: FitResult | null = null;
-  let routing: MoeRouting = 'topk';
-  let epochsDone = 0;
-  const losses: number[] = [];
-  const evaluations: { step: number; metric: number }[] = [];
   try {
-    if (denseEpochs > 0) {
-      routing = 'dense';
-      trainer = await Trainer.create(compile('dense'), { session: { ...session, label: 'the training graph (dense routing)' } });
-      const r = await fit(trainer, { data, epochs: denseEpochs, lr, signal: o.signal, onProgress: (e) => o.onProgress?.({ ...e, phase: 'dense routing' }) });
-      losses.push(...r.losses);
-      epochsDone = denseEpochs;
-      if (denseEpochs < totalEpochs) {
-        const state = trainer.fullState();
-        const step = trainer.step;
-        await trainer.release();
-        trainer = await Trainer.create(compile('topk'), { session, initial: state, step });
-        routing = 'topk';
-      }
-    } else {
-      trainer = await Trainer.create(compile('topk'), { session });
-    }
-    const remaining = totalEpochs - epochsDone;
-    if (remaining > 0) {
-      const offset = epochsDone;
-      result = await fit(trainer, {
-        data, epochs: remaining, lr: (e) => lr(e + offset), signal: o.signal, patience: hold.length ? recipe.patience : undefined,
-        validate: hold.length ? () => validate(routing) : undefined,
-        onProgress: (e) => o.onProgress?.({ ...e, epoch: e.epoch + offset } as ProgressEvent),
-      });
-      losses.push(...result.losses);
-      evaluations.push(...result.evaluations);
-      epochsDone += result.epochs;
-    } else if (hold.length) {
-      evaluations.push({ step: trainer.step, metric: await validate(routing) });
-    }
+    trainer = await Trainer.create(compile(), { session });
+    // validation uses the routing of the step being validated (dense inside the warm-up, as the model is trained)
+    const routingNow = (): MoeRouting => (spec.fusion === 'moe' && trainer!.step < warmup ? 'dense' : 'topk');
+    const result: FitResult = await fit(trainer, {
+      data, epochs: totalEpochs, lr, signal: o.signal, patience: hold.length ? recipe.patience : undefined,
+      validate: hold.length ? () => validate(routingNow()) : undefined,
+      onProgress: (e) => o.onProgress?.(e),
+    });
+    const losses = result.losses;
+    const evaluations = result.evaluations;
+    const epochsDone = result.epochs;
     const weights = new Map<string, Float32Array>();
     for (const [k, v] of trainer.weights()) weights.set(k, v as Float32Array);
-    const bestStep = result?.bestStep ?? trainer.step;
+    const bestStep = result.bestStep ?? trainer.step;
     const cm = confusions.get(bestStep) ?? lastConfusion;
     const holdout = cm && cm.total > 0 ? (seg ? segmentationMetrics(cm) : classificationMetrics(cm)) : null;
+    const routing: MoeRouting = spec.fusion === 'moe' && bestStep < warmup ? 'dense' : 'topk';
     return {
-      weights, routing, steps: trainer.step, moeSteps: spec.fusion === 'moe' ? bestStep : 0, epochs: epochsDone,
+      weights, routing, steps: trainer.step, moeSteps: spec.fusion === 'moe' ? bestStep : 0, moeWarmup: warmup, epochs: epochsDone,
       bestEpoch: Math.round(bestStep / data.batchesPerEpoch), batch, classWeights, losses, evaluations, holdout,
       seconds: (performance.now() - t0) / 1000,
     };
@@ -205,4 +227,11 @@ export async function trainHead(o: TrainHeadOptions): Promise<TrainedHead> {
   }
 }
 
-export { IGNORE_INDEX };
+/** −log softmax(logits)[target] at position i of a [C, n] layout. */
+function crossEntropyAt(l: Float32Array, C: number, n: number, i: number, target: number): number {
+  let max = -Infinity;
+  for (let c = 0; c < C; c++) max = Math.max(max, l[c * n + i]!);
+  let sum = 0;
+  for (let c = 0; c < C; c++) sum += Math.exp(l[c * n + i]! - max);
+  return Math.log(sum) + max - l[target * n + i]!;
+}

@@ -2,6 +2,7 @@
 // (test/fixtures/heads): weighted cross-entropy with ignored pixels, every parameter's gradient.
 import { describe, expect, it } from 'vitest';
 import { DROPOUT_MASK } from '../../../../src/engine/heads/graph/build';
+import { MOE_DENSE } from '../../../../src/engine/heads/graph/fusion';
 import { buildTrainingGraph, CLASS_WEIGHTS, LABELS } from '../../../../src/engine/heads/graph/training';
 import { serializeModel } from '../../../../src/engine/nn/serialize';
 import { Session, Tensor } from '../../../../src/engine/runtime';
@@ -13,7 +14,8 @@ describe('head training graphs: loss and gradients match PyTorch autograd', () =
   for (const name of CASES) {
     it(name, async () => {
       const c = loadCase(name);
-      const tg = buildTrainingGraph(c.spec, { batch: c.cfg.batch, weights: c.params, routing: c.cfg.moeMode === 'dense' ? 'dense' : 'topk', outSize: c.cfg.outputSize });
+      // MoE runs through the training graphs' 'switch' routing (bool input moe_dense), checking both of its branches
+      const tg = buildTrainingGraph(c.spec, { batch: c.cfg.batch, weights: c.params, routing: c.cfg.moeMode ? 'switch' : 'topk', outSize: c.cfg.outputSize });
       const feeds: Record<string, Tensor> = {};
       for (const [k, v] of Object.entries(c.feeds)) feeds[k] = Tensor.of('float32', v.data, v.shape);
       const seg = c.cfg.task === 'seg';
@@ -21,6 +23,7 @@ describe('head training graphs: loss and gradients match PyTorch autograd', () =
       feeds[LABELS] = Tensor.of('uint8', labels.bytes, labels.shape);
       const w = c.inputs.get(seg ? 'class_weights_seg' : 'class_weights_cls')!;
       feeds[CLASS_WEIGHTS] = Tensor.of('float32', w.data, w.shape);
+      if (c.cfg.moeMode) feeds[MOE_DENSE] = Tensor.of('bool', Uint8Array.of(c.cfg.moeMode === 'dense' ? 1 : 0), []);
       if (seg) {
         const m = c.inputs.get('dropout_mask')!;
         feeds[DROPOUT_MASK] = Tensor.of('float32', m.data, m.shape);
