@@ -152,6 +152,8 @@ export class JobJournal {
       this.db.prepare('UPDATE job_units SET payload = NULL, checksum = 0 WHERE job_id = ?').run(jobId);
       this.db.prepare('DELETE FROM job_state WHERE job_id = ?').run(jobId);
     }).immediate();
+    // Give the freed pages back to the file system (a no-op unless the store was created with incremental auto-vacuum).
+    this.db.pragma('incremental_vacuum');
   }
 
   setStatus(jobId: string, status: JobStatus, outcome?: unknown): void {

@@ -14,6 +14,8 @@ export interface OpenOptions {
   readonly journal?: 'wal' | 'delete' | 'off';
   /** How long a writer waits for another writer before failing with SQLITE_BUSY (ms). */
   readonly busyTimeoutMs?: number;
+  /** Incremental auto-vacuum for a new file (no effect on an existing one). */
+  readonly incrementalVacuum?: boolean;
 }
 
 export function openSqlite(path: string, opts: OpenOptions = {}): SqliteDatabase {
@@ -29,6 +31,8 @@ export function openSqlite(path: string, opts: OpenOptions = {}): SqliteDatabase
     });
   }
   db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 10_000}`);
+  // Must come before anything writes the file header (journal_mode = WAL does).
+  if (opts.incrementalVacuum && !opts.readonly) db.pragma('auto_vacuum = INCREMENTAL');
   if (!opts.readonly && path !== ':memory:') {
     const journal = opts.journal ?? 'wal';
     db.pragma(`journal_mode = ${journal === 'wal' ? 'WAL' : journal === 'off' ? 'OFF' : 'DELETE'}`);

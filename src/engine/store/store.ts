@@ -36,7 +36,9 @@ export interface OpenStoreOptions {
 }
 
 export function openStore(path: string = defaultStorePath(), opts: OpenStoreOptions = {}): Store {
-  const db: SqliteDatabase = openSqlite(path);
+  // A new file frees pages incrementally: a finished job's journal (GBs for a large scene) gives its space back
+  // (JobJournal.dropPayloads) without a full VACUUM.
+  const db: SqliteDatabase = openSqlite(path, { incrementalVacuum: true });
   try {
     migrate(db);
   } catch (e) {

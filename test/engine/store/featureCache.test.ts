@@ -171,3 +171,35 @@ describe('feature keys', () => {
     expect(hashWindowPixels(block(4, 1, 4))).not.toBe(hashWindowPixels(block(4)));
   });
 });
+
+describe('job journal', () => {
+  it('resumes the latest unfinished run of the same job, verifies payloads, and frees their space when done', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sdf-journal-'));
+    dirs.push(dir);
+    const path = join(dir, 'store.sqlite');
+    const s = openStore(path);
+    stores.push(s);
+    const a = s.journal.begin('segment', 'h1', { x: 1 }, 4);
+    expect(a.resumed).toBe(false);
+    const big = new Uint8Array(4 << 20);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24; // incompressible-ish
+    s.journal.finishUnit(a.id, 0, big, [{ name: 'band', payload: new Uint8Array([1, 2, 3]) }]);
+    s.journal.finishUnit(a.id, 1, big, [{ name: 'band', payload: new Uint8Array([4, 5]) }]);
+    s.journal.setStatus(a.id, 'cancelled');
+    expect(s.journal.findUnfinished('segment', 'h1')).toEqual({ id: a.id, doneUnits: 2 });
+    const b = s.journal.begin('segment', 'h1', { x: 1 }, 4);
+    expect(b).toEqual({ id: a.id, resumed: true, doneUnits: new Set([0, 1]) });
+    expect(Buffer.from(s.journal.state(a.id, 'band')!)).toEqual(Buffer.from([4, 5]));
+    expect(Buffer.from(s.journal.unitPayload(a.id, 1)!).equals(Buffer.from(big))).toBe(true);
+    expect(s.journal.begin('segment', 'other', {}, 4).id).not.toBe(a.id);
+    const raw = openSqlite(path);
+    raw.prepare('UPDATE job_units SET payload = substr(payload, 1, 100) WHERE unit = 0').run();
+    raw.close();
+    expect(() => s.journal.unitPayload(a.id, 0)).toThrow(/checksum/);
+    const pages = () => { const d = openSqlite(path, { readonly: true }); const n = d.pragma('page_count', { simple: true }) as number; d.close(); return n; };
+    const before = pages();
+    s.journal.dropPayloads(a.id);
+    expect(pages()).toBeLessThan(before / 2);
+    expect(s.journal.doneUnits(a.id)).toEqual(new Set([0, 1]));
+  });
+});
