@@ -132,7 +132,7 @@ export async function prepareSegData(entries: readonly { raster: string; labels:
       const none = new Uint8Array(l.labels.length).fill(IGNORE_INDEX);
       split.push(held.has(i) ? { train: none, holdout: l.labels } : { train: l.labels, holdout: none });
     });
-    holdout = `${held.size} of ${labelled.length} rasters held out (${[...held].map((i) => labelled[i]!.path.split('/').pop()).join(', ')})`;
+    holdout = `${held.size} of ${labelled.length} rasters held out (${[...held].sort((a, b) => a - b).map((i) => labelled[i]!.path.split('/').slice(-3).join('/')).join(', ')})`;
   } else {
     const parts: string[] = [];
     for (const l of labelled) {
