@@ -1,12 +1,15 @@
 // Turns one stored block (tile or strip) into host-order samples: decompress, byte-swap, undo the predictor,
 // expand 1-bit samples, convert JPEG YCbCr to RGB. DEFLATE goes through node:zlib (off the main thread, with an
-// output cap), LZW and PackBits through this folder's bounded decoders, JPEG/LERC/ZSTD through geotiff.js.
+// output cap), LZW and PackBits through this folder's bounded decoders, ZSTD through zstddec and LERC through
+// the lerc package with bounded outputs, JPEG through geotiff.js.
 import { inflate, constants as zc } from 'node:zlib';
 import { getDecoder } from 'geotiff';
 import { CorruptRasterError, SatError } from '../../../shared/errors';
 import type { TiffImage } from '../tiff/image';
 import { lzwDecode } from './lzw';
 import { packbitsDecode } from './packbits';
+import { zstdDecode } from './zstd';
+import { lercDecode } from './lerc';
 import { swapBytes, undoFloatingPointPredictor, undoHorizontalDifferencing } from './predictor';
 
 export interface BlockDecoder {
@@ -57,7 +60,6 @@ export function createBlockDecoder(img: TiffImage, littleEndian: boolean, path: 
       predictor: 1,
       samplesPerPixel: img.samplesPerPixel,
       JPEGTables: img.jpegTables ?? undefined,
-      LercParameters: img.lercParameters ? Array.from(img.lercParameters) : undefined,
     } as never) as never;
     return libDecoder;
   };
@@ -72,6 +74,8 @@ export function createBlockDecoder(img: TiffImage, littleEndian: boolean, path: 
           case 8: case 32946: bytes = await inflateBounded(raw, expected); break;
           case 5: bytes = lzwDecode(raw, expected, path); break;
           case 32773: bytes = packbitsDecode(raw, expected); break;
+          case 50000: bytes = await zstdDecode(raw, expected); break;
+          case 34887: bytes = await lercDecode(raw, img.lercParameters, expected, img.planar === 1); break;
           default: {
             const dec = await viaGeotiff()!;
             const ab = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) as ArrayBuffer;
