@@ -5,7 +5,8 @@
 //  3. the whole SatDiFuser extraction of one 256² tile: VAE encoder + 10 UNet calls;
 //  4. peak RSS of the timing process (graphs are exported by a child process, bench/_unet_export.ts).
 // Both attention forms are timed (plain ONNX ops; onnxruntime's MultiHeadAttention kernel, the shipped default).
-// --variants also times: prompt embedding baked in as a constant, ORT graph optimisation "basic", 1 thread.
+// Also one thread on each side (robust on a busy machine). --variants also times: prompt embedding baked in as a
+// constant, ORT graph optimisation "basic".
 // Last line: `unet: ort_vs_pytorch=<ratio> extraction_s_per_tile=<seconds> peak_rss_gb=<GB>`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -100,6 +101,11 @@ console.log(`extraction of one 256² tile: ${extraction.toFixed(2)} s (VAE encod
 await vae.release();
 await main.session.release();
 
+// One session at a time, so peak RSS stays one copy of the weights.
+const single = await timeCall(join(work, 'unet_fused.onnx'), { optimization: 'all', intraOpThreads: 1 }, true);
+await single.session.release();
+console.log(`1 thread each: PyTorch ${Number(torch.call_1thread_s).toFixed(3)} s, ORT ${single.s.toFixed(3)} s → ort_vs_pytorch_1thread=${(Number(torch.call_1thread_s) / single.s).toFixed(2)}`);
+
 if (variants) {
   const baked = await timeCall(join(work, 'unet_baked.onnx'), { optimization: 'all' }, false);
   console.log(`ORT UNet call (MultiHeadAttention kernel, opt all, prompt baked in): ${baked.s.toFixed(3)} s`);
@@ -107,9 +113,6 @@ if (variants) {
   const basic = await timeCall(join(work, 'unet_fused.onnx'), { optimization: 'basic' }, true);
   console.log(`ORT UNet call (MultiHeadAttention kernel, opt basic): ${basic.s.toFixed(3)} s`);
   await basic.session.release();
-  const one = await timeCall(join(work, 'unet_fused.onnx'), { optimization: 'all', intraOpThreads: 1 }, true);
-  console.log(`ORT UNet call (MultiHeadAttention kernel, opt all, 1 thread): ${one.s.toFixed(3)} s`);
-  await one.session.release();
 }
 
 const peak = process.resourceUsage().maxRSS / 2 ** 20;

@@ -70,15 +70,25 @@ def main():
     x = torch.randn(1, 4, 32, 32)
     ctx = torch.randn(1, 77, 1024)
     t = torch.tensor([21.0])
-    times = []
-    with torch.no_grad():
-        unet(x, t, ctx)  # warm-up
-        for _ in range(int(os.environ.get("BENCH_RUNS", "5"))):
-            s = time.perf_counter()
-            unet(x, t, ctx, return_taps=True)
-            times.append(time.perf_counter() - s)
+
+    def timed(n_threads):
+        torch.set_num_threads(n_threads)
+        out = []
+        with torch.no_grad():
+            unet(x, t, ctx)  # warm-up
+            for _ in range(int(os.environ.get("BENCH_RUNS", "5"))):
+                s = time.perf_counter()
+                unet(x, t, ctx, return_taps=True)
+                out.append(time.perf_counter() - s)
+        return out
+
+    times = timed(threads)
+    # One thread as well: on an oversubscribed machine OpenMP's barriers make multi-threaded torch collapse,
+    # while a single thread on each side stays comparable.
+    single = timed(1)
     print(json.dumps({"blas": blas, "blas_lib": lib, "matmul_gflops": round(gflops, 1), "threads": threads,
                       "call_s": min(times), "call_median_s": sorted(times)[len(times) // 2], "calls": times,
+                      "call_1thread_s": min(single),
                       "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20}))
 
 
