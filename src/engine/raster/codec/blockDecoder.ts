@@ -6,6 +6,7 @@ import { inflate, constants as zc } from 'node:zlib';
 import { getDecoder } from 'geotiff';
 import { CorruptRasterError, SatError } from '../../../shared/errors';
 import type { TiffImage } from '../tiff/image';
+import { jpegFrameProblem } from './jpegGuard';
 import { lzwDecode } from './lzw';
 import { packbitsDecode } from './packbits';
 import { zstdDecode } from './zstd';
@@ -77,6 +78,10 @@ export function createBlockDecoder(img: TiffImage, littleEndian: boolean, path: 
           case 50000: bytes = await zstdDecode(raw, expected); break;
           case 34887: bytes = await lercDecode(raw, img.lercParameters, expected, img.planar === 1); break;
           default: {
+            if (img.compression === 7) {
+              const problem = jpegFrameProblem(img.jpegTables, raw, img.blockWidth, rows, samples);
+              if (problem) throw new CorruptRasterError(path, `a JPEG block of image #${img.ifdIndex} is damaged: ${problem}`);
+            }
             const dec = await viaGeotiff()!;
             const ab = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) as ArrayBuffer;
             bytes = new Uint8Array(await dec.decodeBlock(ab));
