@@ -41,6 +41,7 @@ Options:
   --timesteps <labels>     baseline: keep only these timesteps (e.g. 47)
   --taps attn1|conv2       baseline: keep only self-attention or resnet taps
   --tile <pixels>          tile size (default 256)
+  --crop <pixels>|auto     train on crops of the tiles (default auto: 128 px when labels are sparse)
   --seed <n>               seed for the split, initialisation, shuffling and dropout (default 0)
   --threads <n>            onnxruntime threads (default: all cores)
   --store <file>           feature cache (default: $SATDIFUSER_STORE or the user cache); --no-cache: none
@@ -63,7 +64,7 @@ export const command: CliCommand = {
       task: { type: 'string' }, fusion: { type: 'string' }, size: { type: 'string' }, backbone: { type: 'string' }, out: { type: 'string' },
       raster: { type: 'string' }, labels: { type: 'string' }, dataset: { type: 'string' }, classes: { type: 'string' }, 'class-field': { type: 'string' },
       bands: { type: 'string' }, holdout: { type: 'string' }, 'no-holdout': { type: 'boolean' }, buffer: { type: 'string' }, epochs: { type: 'string' },
-      timesteps: { type: 'string' }, taps: { type: 'string' }, tile: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' },
+      timesteps: { type: 'string' }, taps: { type: 'string' }, tile: { type: 'string' }, crop: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' },
       store: { type: 'string' }, 'no-cache': { type: 'boolean' }, name: { type: 'string' }, json: { type: 'boolean' },
     }, usage);
     const problems: string[] = [];
@@ -104,7 +105,8 @@ export const command: CliCommand = {
         bands: typeof values.bands === 'string' ? parseBands(values.bands) : undefined,
         tileSize: intOption(values, 'tile', 256), epochs: values.epochs !== undefined ? intOption(values, 'epochs', 0) : undefined,
         seed: intOption(values, 'seed', 0), holdoutFraction: fraction(values.holdout), bufferPx: intOption(values, 'buffer', 8),
-        classField: values['class-field'] as string | undefined, selection, threads, cache: store?.cache ?? null, noHoldout: values['no-holdout'] === true,
+        classField: values['class-field'] as string | undefined, selection, threads,
+        crop: values.crop === undefined || values.crop === 'auto' ? 'auto' : intOption(values, 'crop', 0), cache: store?.cache ?? null, noHoldout: values['no-holdout'] === true,
         signal: ctx.signal,
         onStatus: (m) => ctx.stderr.write(`train: ${m}\n`),
         onTiles: (done, total) => tiles.update({ done, total, unit: 'tiles' }),

@@ -39,3 +39,36 @@ export function assembleBatch(samples: readonly PackedFeatures[], names: readonl
   }
   return out;
 }
+
+/**
+ * Like assembleBatch, but each sample contributes the window [oy, oy+K) × [ox, ox+K) of the tile (pixel units),
+ * cut from every scale at that scale's resolution: tile-pixel offsets and K must be multiples of the coarsest
+ * scale's stride, so every scale's window falls on whole cells.
+ */
+export function assembleCropBatch(samples: readonly PackedFeatures[], names: readonly string[], offsets: readonly (readonly [number, number])[], crop: number, tile: number): Map<string, { data: Float32Array; shape: number[] }> {
+  const out = new Map<string, { data: Float32Array; shape: number[] }>();
+  for (const name of names) {
+    const first = samples[0]!.tensors.get(name);
+    if (!first) throw new InvalidArgumentError(`The cached features have no tensor "${name}".`, 'The features come from a different backbone or extraction settings than the head expects.');
+    const [c, h, w] = first.shape as [number, number, number];
+    const f = h / tile;
+    const ch = crop * f, cw = crop * f;
+    if (!Number.isInteger(ch)) throw new InvalidArgumentError(`A ${crop}-px crop does not fall on whole cells of "${name}" (${h}×${w} for a ${tile}-px tile).`);
+    const data = new Float32Array(samples.length * c * ch * cw);
+    const row = new Float32Array(cw);
+    samples.forEach((s, b) => {
+      const t = s.tensors.get(name)!;
+      const [ox, oy] = offsets[b]!;
+      const x0 = ox * f, y0 = oy * f;
+      for (let k = 0; k < c; k++) {
+        for (let y = 0; y < ch; y++) {
+          const src = (k * h + y0 + y) * w + x0;
+          float16ToFloat32(t.half.subarray(src, src + cw), row);
+          data.set(row, ((b * c + k) * ch + y) * cw);
+        }
+      }
+    });
+    out.set(name, { data, shape: [samples.length, c, ch, cw] });
+  }
+  return out;
+}

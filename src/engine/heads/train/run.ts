@@ -31,6 +31,8 @@ export interface TrainRun {
   readonly bufferPx?: number;
   readonly classField?: string;
   readonly selection?: FeatureSelection;
+  /** Training crop in pixels, or 'auto' (default: 128 px for sparse labels). */
+  readonly crop?: number | 'auto';
   readonly threads?: number;
   readonly cache: FeatureCache | null;
   /** Train on every labelled pixel (an evaluation dataset is kept separately). */
@@ -93,7 +95,7 @@ export async function trainFromDataset(r: TrainRun): Promise<HeadCard> {
     const spec = makeSpec({ task: r.task, fusion: r.fusion, size: r.size, layout: backbone.layout, numClasses, selection: r.selection });
     const recipe = r.epochs ? withEpochs(RECIPES[r.size], r.epochs) : RECIPES[r.size];
     const trained = await trainHead({
-      spec, items, recipe, classPixels, seed, threads: r.threads, signal: r.signal, onStatus: r.onStatus,
+      spec, items, recipe, classPixels, seed, threads: r.threads, signal: r.signal, onStatus: r.onStatus, crop: r.crop,
       onProgress: (e) => {
         if (e.kind === 'step') r.onStep?.(e);
         else if (e.kind === 'eval') r.onEval?.(e);

@@ -17,7 +17,7 @@ import type { Batch, BatchSource } from '../../nn/train/data';
 import { fit, type FitResult, type ProgressEvent } from '../../nn/train/loop';
 import { Trainer } from '../../nn/train/trainer';
 import { Session, type SessionOptions, Tensor } from '../../runtime';
-import { assembleBatch, type PackedFeatures } from '../features/bank';
+import { assembleBatch, assembleCropBatch, type PackedFeatures } from '../features/bank';
 import { buildHeadGraph, DROPOUT_MASK, LOGITS } from '../graph/build';
 import type { MoeRouting } from '../graph/fusion';
 import { CLASS_WEIGHTS, compileHeadTraining, LABELS } from '../graph/training';
@@ -42,6 +42,13 @@ export interface TrainHeadOptions {
   readonly seed?: number;
   readonly threads?: number;
   readonly optimization?: SessionOptions['optimization'];
+  /**
+   * Segmentation: train on K×K crops of the tiles (their features cut at every scale) instead of whole tiles.
+   * 'auto' (default) crops to 128 px when labels are sparse (under a quarter of the training tiles' pixels, e.g.
+   * a user's polygons): a step then costs about a quarter while every crop still holds labels. The weights do not
+   * depend on the spatial size, so the head is validated and used on whole tiles.
+   */
+  readonly crop?: number | 'auto';
   /** Start from these weights (fine-tuning); default the initialisers. */
   readonly initial?: ReadonlyMap<string, TypedArray>;
   readonly signal?: AbortSignal;
@@ -98,10 +105,26 @@ export async function trainHead(o: TrainHeadOptions): Promise<TrainedHead> {
   const train = o.items.filter((it) => it.train !== null);
   const hold = o.items.filter((it) => it.holdout !== null);
   if (train.length === 0) throw new InvalidArgumentError('There is nothing to train on: no tile has training labels.');
-  const batch = Math.min(recipe.batch, train.length);
   const classWeights = medianFrequencyWeights(o.classPixels);
   const names = featureInputs(spec);
   const tile = spec.layout.tileSize;
+  const crop = seg ? chooseCrop(spec, train, o.crop ?? 'auto') : tile;
+  // training samples: (item, crop offset) pairs whose crop holds labels; whole tiles when crop = tile
+  const samples: { item: TrainItem; ox: number; oy: number }[] = [];
+  const stride = tile / spec.layout.scales[spec.layout.scales.length - 1]!.size;
+  for (const it of train) {
+    if (crop === tile) { samples.push({ item: it, ox: 0, oy: 0 }); continue; }
+    const lab = it.train as Uint8Array;
+    for (let oy = 0; oy + crop <= tile; oy += stride) {
+      for (let ox = 0; ox + crop <= tile; ox += stride) {
+        let any = false;
+        for (let r = oy; r < oy + crop && !any; r++) for (let c = ox; c < ox + crop; c++) if (lab[r * tile + c] !== IGNORE_INDEX) { any = true; break; }
+        if (any) samples.push({ item: it, ox, oy });
+      }
+    }
+  }
+  const batch = Math.min(recipe.batch, samples.length);
+  const trainSpec = crop === tile ? spec : croppedSpec(spec, crop);
   const session: SessionOptions = { providers: ['cpu'], intraOpThreads: o.threads, optimization: o.optimization ?? 'basic' };
   const seed = o.seed ?? 0;
 
@@ -109,13 +132,20 @@ export async function trainHead(o: TrainHeadOptions): Promise<TrainedHead> {
   let warmup = 0;
   const makeBatch = (indices: Int32Array, epoch: number) => {
     const stepIndex = made++;
-    const items = Array.from(indices, (i) => train[i]!);
+    const picked = Array.from(indices, (i) => samples[i]!);
+    const items = picked.map((p) => p.item);
     const feeds: Record<string, Tensor> = {};
-    for (const [name, t] of assembleBatch(items.map((it) => it.features), names)) feeds[name] = Tensor.of('float32', t.data, t.shape);
+    const assembled = crop === tile
+      ? assembleBatch(items.map((it) => it.features), names)
+      : assembleCropBatch(items.map((it) => it.features), names, picked.map((p) => [p.ox, p.oy] as const), crop, tile);
+    for (const [name, t] of assembled) feeds[name] = Tensor.of('float32', t.data, t.shape);
     if (seg) {
-      const labels = new Uint8Array(items.length * tile * tile);
-      items.forEach((it, b) => labels.set(it.train as Uint8Array, b * tile * tile));
-      feeds[LABELS] = Tensor.of('uint8', labels, [items.length, tile, tile]);
+      const labels = new Uint8Array(items.length * crop * crop);
+      picked.forEach((p, b) => {
+        const src = p.item.train as Uint8Array;
+        for (let r = 0; r < crop; r++) labels.set(src.subarray((p.oy + r) * tile + p.ox, (p.oy + r) * tile + p.ox + crop), (b * crop + r) * crop);
+      });
+      feeds[LABELS] = Tensor.of('uint8', labels, [items.length, crop, crop]);
       if (spec.dropout > 0) {
         // Dropout2d: one keep/drop per (sample, channel), scaled by 1/(1−p); seeded by (seed, epoch, first index)
         const D = spec.widths.decoderChannels;
@@ -131,14 +161,15 @@ export async function trainHead(o: TrainHeadOptions): Promise<TrainedHead> {
     if (spec.fusion === 'moe') feeds[MOE_DENSE] = Tensor.of('bool', Uint8Array.of(stepIndex < warmup ? 1 : 0), []);
     return feeds;
   };
-  const data = cyclingBatches(train.length, batch, MIN_STEPS_PER_EPOCH, seed, makeBatch);
+  const data = cyclingBatches(samples.length, batch, MIN_STEPS_PER_EPOCH, seed, makeBatch);
+  if (crop !== tile) o.onStatus?.(`sparse labels: training on ${samples.length} crops of ${crop}×${crop} px`);
   // The release's schedule is per epoch; short runs (budgeted comparisons) follow the same curve per step.
   const lr = (e: number) => warmupCosineLr(recipe.perStep ? e : Math.floor(e), recipe.lr);
   const totalEpochs = Math.ceil(recipe.lr.totalEpochs);
   warmup = spec.fusion === 'moe' ? Math.min(spec.moeWarmupSteps, Math.ceil(0.1 * totalEpochs * data.batchesPerEpoch)) : 0;
   const compile = () => {
     o.onStatus?.('building the training graph');
-    return compileHeadTraining(spec, { batch, routing: spec.fusion === 'moe' ? 'switch' : 'topk', optimizer: { kind: 'adam', weightDecay: recipe.weightDecay }, seed, weights: o.initial as ReadonlyMap<string, Float32Array> | undefined });
+    return compileHeadTraining(trainSpec, { batch, routing: spec.fusion === 'moe' ? 'switch' : 'topk', optimizer: { kind: 'adam', weightDecay: recipe.weightDecay }, seed, weights: o.initial as ReadonlyMap<string, Float32Array> | undefined });
   };
 
   let evalSession: Session | null = null;
@@ -225,6 +256,27 @@ export async function trainHead(o: TrainHeadOptions): Promise<TrainedHead> {
     await trainer?.release();
     await (evalSession as Session | null)?.release();
   }
+}
+
+/** The training crop: 'auto' → 128 px for sparse labels when the feature grid allows it, else the whole tile. */
+function chooseCrop(spec: HeadSpec, train: readonly TrainItem[], crop: number | 'auto'): number {
+  const tile = spec.layout.tileSize;
+  const stride = tile / spec.layout.scales[spec.layout.scales.length - 1]!.size;
+  if (crop !== 'auto') {
+    if (!(crop > 0 && crop <= tile && crop % stride === 0)) throw new InvalidArgumentError(`A training crop of ${crop} px does not fit ${tile}-px tiles whose coarsest features are ${stride} px apart.`, `Use a multiple of ${stride} up to ${tile}.`);
+    return crop;
+  }
+  let labelled = 0;
+  for (const it of train) for (const v of it.train as Uint8Array) if (v !== IGNORE_INDEX) labelled++;
+  const target = 128;
+  if (labelled >= 0.25 * train.length * tile * tile || tile < 2 * target || target % stride !== 0) return tile;
+  return target;
+}
+
+/** The same head on K×K inputs: every scale shrinks by K / tile (the weights do not depend on it). */
+function croppedSpec(spec: HeadSpec, crop: number): HeadSpec {
+  const f = crop / spec.layout.tileSize;
+  return { ...spec, layout: { ...spec.layout, tileSize: crop, scales: spec.layout.scales.map((s) => ({ ...s, size: s.size * f })) } };
 }
 
 /** −log softmax(logits)[target] at position i of a [C, n] layout. */
