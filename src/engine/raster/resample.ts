@@ -102,17 +102,22 @@ export function resampleGrid(
       const fy = ty.f[j];
       for (let i = 0; i < outWidth; i++) {
         const fx = tx.f[i];
-        const idx = [r0 + tx.k0[i], r0 + tx.k1[i], r1 + tx.k0[i], r1 + tx.k1[i]];
-        const w = [(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy];
-        let total = 0;
-        for (let q = 0; q < 4; q++) if (sv[idx[q]]) total += w[q];
+        const i00 = r0 + tx.k0[i];
+        const i01 = r0 + tx.k1[i];
+        const i10 = r1 + tx.k0[i];
+        const i11 = r1 + tx.k1[i];
+        const w00 = sv[i00] ? (1 - fx) * (1 - fy) : 0;
+        const w01 = sv[i01] ? fx * (1 - fy) : 0;
+        const w10 = sv[i10] ? (1 - fx) * fy : 0;
+        const w11 = sv[i11] ? fx * fy : 0;
+        const total = w00 + w01 + w10 + w11;
         if (total <= 0) continue;
         const o = j * outWidth + i;
         valid[o] = 1;
         for (let b = 0; b < bands.length; b++) {
           const sb = src.bands[b];
-          let acc = 0;
-          for (let q = 0; q < 4; q++) if (sv[idx[q]]) acc += w[q] * sb[idx[q]];
+          // Weights of invalid neighbours are 0, so their (nodata) values do not matter.
+          const acc = w00 * (w00 ? sb[i00] : 0) + w01 * (w01 ? sb[i01] : 0) + w10 * (w10 ? sb[i10] : 0) + w11 * (w11 ? sb[i11] : 0);
           bands[b][o] = toType(dataType, acc / total);
         }
       }

@@ -91,20 +91,18 @@ async function validity(
     if (x1 > x0) valid.fill(1, y * W + x0, y * W + x1);
   }
   const nodata = ctx.info.nodata;
-  const float = isFloat(ctx.info.dataType);
-  if (nodata !== null || float) {
+  if (data.length > 0 && (nodata !== null || isFloat(ctx.info.dataType))) {
+    // Band-outer loops: each one runs over a single typed array, which V8 compiles to a tight loop.
     const nodataIsNaN = nodata !== null && Number.isNaN(nodata);
     const nd = nodata === null ? NaN : ctx.info.dataType === 'float32' ? Math.fround(nodata) : nodata;
-    for (let i = 0; i < valid.length; i++) {
-      if (!valid[i]) continue;
-      let allNodata = nodata !== null;
-      for (const band of data) {
-        const v = band[i];
-        if (v !== v) { allNodata = true; break; } // NaN is never a measurement
-        if (nodataIsNaN || v !== nd) allNodata = false;
-      }
-      if (allNodata && data.length > 0) valid[i] = 0;
+    // Unified nodata (GDAL's UNIFIED_SRC_NODATA): a pixel is nodata only when every band holds the value.
+    const someData = nodata !== null && !nodataIsNaN ? new Uint8Array(valid.length) : null;
+    for (const band of data) {
+      if (someData) for (let i = 0; i < band.length; i++) if (band[i] !== nd) someData[i] = 1;
+      // NaN is never a measurement, whatever the nodata value.
+      if (isFloat(ctx.info.dataType)) for (let i = 0; i < band.length; i++) if (band[i] !== band[i]) valid[i] = 0;
     }
+    if (someData) for (let i = 0; i < valid.length; i++) valid[i] &= someData[i];
   }
   if (alpha) for (let i = 0; i < valid.length; i++) if (alpha[i] === 0) valid[i] = 0;
   if (level.readMask) {
@@ -155,11 +153,20 @@ export async function readWindow(ctx: ReadContext, req: ReadRequest): Promise<Ra
 
   const exact = margin === 0 && readWin.x === box.x && readWin.y === box.y && readWin.width === outW && readWin.height === outH &&
     Math.abs(box.width - outW) < eps && Math.abs(box.height - outH) < eps;
-  if (exact) {
-    return { width: outW, height: outH, dataType: info.dataType, bands: bands.map((b) => (bands.indexOf(b) === bands.lastIndexOf(b) ? bySample.get(b)! : bySample.get(b)!.slice())), valid };
-  }
+  if (exact) return { width: outW, height: outH, dataType: info.dataType, bands: inRequestOrder(bands, bySample), valid };
   const local = { x: box.x - readWin.x, y: box.y - readWin.y, width: box.width, height: box.height };
   const grid = resampleGrid({ width: readWin.width, height: readWin.height, bands: data, valid }, local, outW, outH, method, info.dataType, fill);
   const byBand = new Map(distinct.map((s, i) => [s, grid.bands[i]]));
-  return { width: outW, height: outH, dataType: info.dataType, bands: bands.map((b) => byBand.get(b)!), valid: grid.valid };
+  return { width: outW, height: outH, dataType: info.dataType, bands: inRequestOrder(bands, byBand), valid: grid.valid };
+}
+
+/** The arrays in request order; a band asked for twice gets its own copy, so callers may write to each. */
+function inRequestOrder(bands: readonly number[], arrays: ReadonlyMap<number, TypedArray>): TypedArray[] {
+  const used = new Set<number>();
+  return bands.map((b) => {
+    const a = arrays.get(b)!;
+    if (used.has(b)) return a.slice();
+    used.add(b);
+    return a;
+  });
 }

@@ -110,3 +110,21 @@ describe.skipIf(!hasGdalPython)('resampling', () => {
     await src.close();
   });
 });
+
+describe('target GSD', () => {
+  it('outSizeForGsd gives the output size of a window at a coarser or finer GSD', async () => {
+    const { outSizeForGsd } = await import('../../../src/engine/raster/gsd');
+    const src = await openRaster((await import('../../helpers/shared')).sampleScene);
+    // 28.5 m pixels: 100 px = 2850 m → 57 px at 50 m, 285 px at 10 m.
+    expect(outSizeForGsd(src.info, { x: 0, y: 0, width: 100, height: 40 }, 50)).toEqual({ outWidth: 57, outHeight: 23 });
+    expect(outSizeForGsd(src.info, { x: 0, y: 0, width: 100, height: 40 }, [10, 20])).toEqual({ outWidth: 285, outHeight: 57 });
+    expect(() => outSizeForGsd(src.info, { x: 0, y: 0, width: 1, height: 1 }, 0)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    const b = await src.read({ window: { x: 0, y: 0, width: 100, height: 40 }, ...outSizeForGsd(src.info, { x: 0, y: 0, width: 100, height: 40 }, 57), resampling: 'average' });
+    expect([b.width, b.height]).toEqual([50, 20]);
+    // A band requested twice comes back as two arrays with equal values.
+    const twice = await src.read({ window: { x: 0, y: 0, width: 4, height: 4 }, bands: [2, 2] });
+    expect(twice.bands[0]).not.toBe(twice.bands[1]);
+    expect(Array.from(twice.bands[0])).toEqual(Array.from(twice.bands[1]));
+    await src.close();
+  });
+});
