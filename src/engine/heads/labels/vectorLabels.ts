@@ -1,11 +1,11 @@
-// Label polygons with a class attribute from GeoJSON or a Shapefile (.shp with .dbf and .prj beside it), in any
+// Label polygons with a class attribute from GeoJSON, a Shapefile (.shp with .dbf and .prj) or a GeoPackage, in any
 // CRS, rasterized onto a raster's pixel grid (a pixel is labelled when its centre is inside: GDAL's rule).
 // The class attribute is taken from --class-field, else the first of CLASS_FIELDS present; its values are class
 // ids (integers 0…254) or class names (matched to classes.json names, else numbered in sorted order).
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseDbf, parseShp } from 'shpjs';
-import { FileNotFoundError, InvalidArgumentError, SatError, UnknownCrsError } from '../../../shared/errors';
+import { FileNotFoundError, InvalidArgumentError, UnknownCrsError } from '../../../shared/errors';
 import type { CrsInfo, MultiPolygonCoords, PolygonCoords, PolygonGeometry } from '../../../shared/geometry';
 import type { RasterInfo } from '../../../shared/raster';
 import { parseCrs, sameCrs, WGS84 } from '../../geo/crs';
@@ -13,6 +13,7 @@ import { rasterizePixels, toPixelSpace } from '../../geo/rasterize';
 import { reprojectPolygon } from '../../geo/reproject';
 import type { ClassDef } from '../dataset/manifest';
 import { IGNORE_INDEX } from '../metrics';
+import { readGeoPackage } from './geopackage';
 
 export const CLASS_FIELDS = ['class_id', 'classid', 'class', 'label', 'label_id', 'value', 'id'];
 
@@ -59,14 +60,14 @@ function pickField(props: Record<string, unknown>[], field: string | undefined, 
   throw new InvalidArgumentError(`The labels "${path}" have no class attribute (looked for ${CLASS_FIELDS.join(', ')}).`, `Name it with --class-field; attributes present: ${[...keys].join(', ') || 'none'}.`);
 }
 
-export function readLabelPolygons(path: string, o: { classField?: string } = {}): LabelPolygons {
+export function readLabelPolygons(path: string, o: { classField?: string; layer?: string } = {}): LabelPolygons {
   const ext = extname(path).toLowerCase();
   let features: { geometry: any; properties: Record<string, unknown> }[];
   let crs: CrsInfo;
   if (ext === '.gpkg') {
-    throw new SatError('NOT_IMPLEMENTED', `Reading GeoPackage labels ("${path}") is not available yet.`, {
-      hint: 'Convert them: ogr2ogr -f GeoJSON labels.geojson labels.gpkg (keeps the CRS and attributes), then pass the .geojson.',
-    });
+    const g = readGeoPackage(path, o.layer);
+    features = g.features.map((f) => ({ geometry: f.geometry, properties: f.properties }));
+    crs = g.crs;
   } else if (ext === '.shp') {
     const base = path.slice(0, -ext.length);
     const shp = readBytes(path, 'shapefile');
