@@ -27,3 +27,6 @@ export const useRuntime = <T,>(sel: (s: Readonly<Record<string, LayerRuntime>>) 
 export const useCursor = <T,>(sel: (s: CursorState) => T) => useStore(useModel().cursor, sel);
 export const useJobs = <T,>(sel: (s: Readonly<Record<string, JobView>>) => T) => useStore(useModel().jobs, sel);
 export const useEngine = <T,>(sel: (s: EngineState) => T) => useStore(useModel().engine, sel);
+
+/** A stable empty list for selectors (a fresh [] per call would make useSyncExternalStore loop). */
+export const NONE: readonly never[] = Object.freeze([]);

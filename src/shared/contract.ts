@@ -172,7 +172,8 @@ export interface LabelSet {
 // ---------------------------------------------------------------------------------------------------------
 // Models and heads
 
-export type FusionStrategy = 'gw' | 'lw' | 'moe';
+/** The paper's three strategies, and plain concatenation (the ablation baseline). */
+export type FusionStrategy = 'gw' | 'lw' | 'moe' | 'concat';
 export type HeadSize = 'light' | 'faithful';
 export type HeadTask = 'segmentation' | 'classification';
 
@@ -189,10 +190,11 @@ export interface BackboneSummary {
 export interface ClassMetrics {
   readonly classId: number;
   readonly name: string;
-  readonly iou: number;
-  readonly f1: number;
-  readonly precision: number;
-  readonly recall: number;
+  /** null where undefined (no pixel of the class in the holdout and none predicted). */
+  readonly iou: number | null;
+  readonly f1: number | null;
+  readonly precision: number | null;
+  readonly recall: number | null;
   /** Holdout pixels of this class. */
   readonly support: number;
 }
@@ -215,6 +217,8 @@ export interface HeadSummary {
   readonly classes: readonly ClassInfo[];
   readonly metrics: HeadMetrics | null;
   readonly createdAt: string;
+  /** The tile size the head was trained on; segmentation with it uses this size. */
+  readonly tileSize: number;
 }
 
 export interface ModelCatalog {

@@ -125,13 +125,17 @@ describe('raster.identify', () => {
   });
 });
 
-describe('capabilities not built yet', () => {
-  it('answer NOT_IMPLEMENTED naming what is missing, and hello says the same', async () => {
-    const h = await engine['raster.open']({ path: sampleScene });
-    await expect(engine['segment.start']({ rasterId: h.rasterId, aoi: null, backboneId: '', headId: '', tileSize: 256, overlap: 32, bands: null, probabilities: true }))
-      .rejects.toMatchObject({ code: 'NOT_IMPLEMENTED' });
+describe('capabilities', () => {
+  it('hello lists what is available and says why the rest is not', async () => {
     const hello = await engine['engine.hello']({});
     expect(hello.capabilities.rasters.available).toBe(true);
-    for (const [, c] of Object.entries(hello.capabilities)) if (!c.available) expect(c.reason).toMatch(/src\/engine|not built/);
+    expect(hello.capabilities.segment.available).toBe(true);
+    for (const [, c] of Object.entries(hello.capabilities)) if (!c.available) expect(c.reason).toMatch(/not wired|not built|src\/engine/);
+  });
+
+  it('segmentation without a head says to choose or train one', async () => {
+    const h = await engine['raster.open']({ path: sampleScene });
+    await expect(engine['segment.start']({ rasterId: h.rasterId, aoi: null, backboneId: '', headId: '', tileSize: 256, overlap: 32, bands: null, probabilities: true }))
+      .rejects.toMatchObject({ code: 'INVALID_ARGUMENT', hint: expect.stringMatching(/Train one/) });
   });
 });

@@ -128,15 +128,15 @@ describe('open → draw area', () => {
     await s.shot('identify');
   });
 
-  it('runs segmentation from the Analyse panel and shows the engine\'s answer there', async () => {
+  it('asks for a head when Run is pressed before one exists, in the Analyse panel', async () => {
     await s.page.click('[data-tool=pan]');
     await s.page.click('[data-testid=run-segment]');
     const alert = s.page.locator('[data-testid=analyse-panel] [role=alert]');
     await alert.waitFor();
-    // Until the segmentation job lands the engine answers NOT_IMPLEMENTED, naming what is missing; the UI must
-    // show exactly that, never a fake mask.
-    await expect(alert.getAttribute('data-code')).resolves.toBe('NOT_IMPLEMENTED');
-    await expect(alert.textContent()).resolves.toMatch(/Segmentation is not available in this build/);
+    // No head is trained in this journey (trainSegment.e2e.ts trains one and segments): the engine says what to
+    // do, in the panel where the user clicked, and no layer appears.
+    await expect(alert.getAttribute('data-code')).resolves.toBe('INVALID_ARGUMENT');
+    await expect(alert.textContent()).resolves.toMatch(/Choose a head to segment with.*Train one in the Training panel/);
     expect((await content()).layers.filter((l: { kind: string }) => l.kind === 'mask')).toHaveLength(0);
     await s.shot('segment-answer');
   });

@@ -1,52 +1,90 @@
-// Segmentation, training, comparison, export and head management. Each method checks its request, then runs
-// the engine part that does the work; parts that have not landed answer NOT_IMPLEMENTED naming what is missing
-// (before validating the request, since no request could succeed). The prerequisite checks below are used as
-// soon as the parts land.
-import type { EngineContract, SegmentRequest, TrainRequest, CompareRequest, ExportRequest } from '../../shared/contract';
+// Segmentation, training, comparison, export and head management over the engine modules. Each method checks
+// its request, then runs the work as a job (progress events, cancel, typed outcome). Parts that have not landed
+// answer NOT_IMPLEMENTED naming what is missing.
+import type { CompareRequest, EngineContract, ExecutionProviderStatus, ExportRequest, SegmentRequest, TrainRequest } from '../../shared/contract';
 import { InvalidArgumentError } from '../../shared/errors';
+import type { LazyStore } from './engineStore';
+import type { HeadStore } from './headStore';
+import type { JobHub } from './jobHub';
 import { listBackbones } from './models';
 import { notImplemented } from './notImplemented';
 import type { RasterRegistry } from './rasters';
+import { estimateSegment, runSegment } from './segmentJob';
+import { checkTrainRequest, runTraining } from './trainJob';
+import { listModels } from '../backbone/modelStore';
 
 type AnalysisMethods = Pick<EngineContract,
   'models.list' | 'heads.export' | 'heads.import' | 'heads.delete' | 'segment.estimate' | 'segment.start' |
   'train.estimate' | 'train.start' | 'compare.start' | 'export.preview' | 'export.start'>;
 
+export interface AnalysisDeps {
+  readonly rasters: RasterRegistry;
+  readonly jobs: JobHub;
+  readonly heads: HeadStore;
+  readonly store: LazyStore;
+  readonly dataDir: string;
+  readonly onProvider: (s: ExecutionProviderStatus) => void;
+}
+
 function checkTiling(r: { tileSize: number; overlap: number }): void {
-  if (!Number.isInteger(r.tileSize) || r.tileSize < 64 || r.tileSize > 2048) throw new InvalidArgumentError(`Tile size must be a whole number of pixels between 64 and 2048, got ${r.tileSize}.`);
+  if (!Number.isInteger(r.tileSize) || r.tileSize < 64 || r.tileSize > 2048 || r.tileSize % 32 !== 0) throw new InvalidArgumentError(`Tile size must be a multiple of 32 pixels between 64 and 2048, got ${r.tileSize}.`);
   if (!Number.isInteger(r.overlap) || r.overlap < 0 || r.overlap * 2 >= r.tileSize) throw new InvalidArgumentError(`Overlap must be between 0 and half the tile size (${r.tileSize / 2 - 1}), got ${r.overlap}.`);
 }
 
-export function analysisMethods(rasters: RasterRegistry): AnalysisMethods {
-  const segmentPrereqs = (r: SegmentRequest) => {
-    rasters.get(r.rasterId);
-    checkTiling(r);
-    if (!r.headId) throw new InvalidArgumentError('Choose a head to segment with.', 'Train one in the Training panel or import one.');
+/** An empty backbone choice means the shipped default; say what to do when there is none. */
+function backboneChoice(id: string): string {
+  if (id) return id;
+  if (!listModels().some((m) => m.source === 'shipped')) {
+    throw new InvalidArgumentError('No default backbone model is installed with this copy of the app.', 'Choose "Pixels only (baseline)" as the backbone, or import a DiffusionSat model with `satdifuser models import-diffusionsat <folder>`.');
+  }
+  return 'default';
+}
+
+export function analysisMethods(d: AnalysisDeps): AnalysisMethods {
+  const segDeps = { rasters: d.rasters, heads: d.heads, store: d.store, dataDir: d.dataDir, onProvider: d.onProvider };
+  const checkSegment = (r: SegmentRequest) => {
+    d.rasters.get(r.rasterId);
+    if (!r.headId) throw new InvalidArgumentError('Choose a head to segment with.', 'Train one in the Training panel, or import one there.');
+    d.heads.folder(r.headId);
+    if (!Number.isInteger(r.overlap) || r.overlap < 0) throw new InvalidArgumentError(`Overlap must be a whole number of pixels ≥ 0, got ${r.overlap}.`);
   };
-  const trainPrereqs = (r: TrainRequest) => {
-    rasters.get(r.rasterId);
+  const checkTrain = (r: TrainRequest) => {
+    d.rasters.get(r.rasterId);
     checkTiling(r);
-    const classesWithLabels = new Set(r.labels.features.map((f) => f.classId));
-    if (classesWithLabels.size < 2) throw new InvalidArgumentError(`Training needs labelled polygons in at least two classes; there are labels in ${classesWithLabels.size}.`, 'Draw polygons for at least two classes in the Labels panel.');
-    if (!(r.holdoutFraction >= 0.05 && r.holdoutFraction <= 0.5)) throw new InvalidArgumentError(`The holdout fraction must be between 0.05 and 0.5, got ${r.holdoutFraction}.`);
+    checkTrainRequest(r);
+    return { ...r, backboneId: backboneChoice(r.backboneId) };
   };
   return {
-    'models.list': async () => ({ backbones: listBackbones(), heads: [] }),
-    'heads.export': async () => { throw notImplemented('Exporting a head', 'the head store (src/engine/store) is not built yet'); },
-    'heads.import': async () => { throw notImplemented('Importing a head', 'the head store (src/engine/store) is not built yet'); },
-    'heads.delete': async () => { throw notImplemented('Deleting a head', 'the head store (src/engine/store) is not built yet'); },
-    'segment.estimate': async (r) => { void segmentPrereqs; void r; throw notImplemented('Segmentation', 'the tiled segmentation job (src/engine/jobs) and the SatDiFuser heads (src/engine/heads) are not built yet'); },
-    'segment.start': async (r) => { void r; throw notImplemented('Segmentation', 'the tiled segmentation job (src/engine/jobs) and the SatDiFuser heads (src/engine/heads) are not built yet'); },
-    'train.estimate': async (r) => { void trainPrereqs; void r; throw notImplemented('Training a head', 'the head training engine (src/engine/heads on src/engine/nn) is not built yet'); },
-    'train.start': async (r) => { void r; throw notImplemented('Training a head', 'the head training engine (src/engine/heads on src/engine/nn) is not built yet'); },
+    'models.list': async () => ({ backbones: listBackbones(), heads: d.heads.list() }),
+    'heads.export': async ({ headId, path }) => ({ path: await d.heads.exportTo(headId, path) }),
+    'heads.import': async ({ path }) => d.heads.import(path),
+    'heads.delete': async ({ headId }) => ({ deleted: d.heads.delete(headId) }),
+    'segment.estimate': async (r) => {
+      checkSegment(r);
+      return estimateSegment(r, segDeps);
+    },
+    'segment.start': async (r) => {
+      checkSegment(r);
+      const name = d.rasters.get(r.rasterId).handle.name;
+      return d.jobs.start('segment', `Segmenting ${name}`, null, async (ctx) => ({ kind: 'segment', segment: await runSegment(r, ctx, segDeps) }));
+    },
+    'train.estimate': async (r) => {
+      checkTrain(r);
+      throw notImplemented('A training estimate', 'the heads engine does not estimate training time yet; start training to see its progress');
+    },
+    'train.start': async (raw) => {
+      const r = checkTrain(raw);
+      const path = d.rasters.get(r.rasterId).source.info.path;
+      return d.jobs.start('train', `Training "${r.name}"`, null, async (ctx) => ({ kind: 'train', train: await runTraining(r, path, ctx, d) }));
+    },
     'compare.start': async (r: CompareRequest) => {
       void r;
-      throw notImplemented('Comparing heads', 'segmentation (src/engine/jobs) and trained heads are not built yet');
+      throw notImplemented('Comparing heads', 'the comparison job is not wired into the app yet (the CLI has `satdifuser compare`)');
     },
-    'export.preview': async () => { throw notImplemented('Export preview', 'there is no segmentation result to export until segmentation is built'); },
+    'export.preview': async () => { throw notImplemented('Export preview', 'the export job is not wired into the app yet'); },
     'export.start': async (r: ExportRequest) => {
       if (!r.path) throw new InvalidArgumentError('Choose where to save the export.');
-      throw notImplemented('Export', 'there is no segmentation result to export until segmentation is built');
+      throw notImplemented('Export', 'the export job is not wired into the app yet');
     },
   };
 }

@@ -11,11 +11,11 @@ export function capabilities(): Record<Capability, CapabilityStatus> {
     vectors: { available: true },
     projects: { available: true },
     cog: { available: true },
-    segment: missing('Segmentation needs the tiled segmentation job (src/engine/jobs) and a trained head; neither is built yet.'),
-    train: missing('Training needs the head training engine (src/engine/heads + src/engine/nn); not built yet.'),
-    compare: missing('Comparing fusion strategies needs segmentation and trained heads; not built yet.'),
-    exportRaster: missing('Mask and probability export need a segmentation result and the COG writer; not built yet.'),
-    exportVector: missing('Vector export needs a segmentation result and the vector writers (src/engine/export/vector); not built yet.'),
-    heads: missing('Head management needs the head store (src/engine/store); not built yet.'),
+    segment: { available: true },
+    train: { available: true },
+    compare: missing('Comparing heads is not wired into the app yet (the CLI has `satdifuser compare`).'),
+    exportRaster: missing('Exporting results is not wired into the app yet.'),
+    exportVector: missing('Exporting results is not wired into the app yet.'),
+    heads: { available: true },
   };
 }

@@ -5,6 +5,8 @@ import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { CONTRACT_VERSION, type EngineContract, type EngineInfo, type FileKind } from '../../shared/contract';
 import { analysisMethods } from './analysis';
+import { LazyStore } from './engineStore';
+import { HeadStore } from './headStore';
 import { capabilities } from './capabilities';
 import { EventBus } from './events';
 import { listDirectory } from './files';
@@ -47,7 +49,8 @@ export function createEngine(options: EngineOptions): Engine {
   const projects = new ProjectStore(options.dataDir);
   const sampleScene = options.sampleScene === undefined ? defaultSampleScene() : options.sampleScene;
   const home = options.homeDir ?? homedir();
-  const analysis = analysisMethods(rasters);
+  const heads = new HeadStore(options.dataDir);
+  const store = new LazyStore(options.dataDir);
   // Replaced by the report of the first session that actually runs (segmentation, training), and announced
   // with an engine.provider event.
   const provider: { current: ExecutionProviderStatus | null } = { current: null };
@@ -58,6 +61,13 @@ export function createEngine(options: EngineOptions): Engine {
       return { requested: [], active: null, detail: `onnxruntime is not usable: ${(e as Error).message}` };
     }
   };
+  const analysis = analysisMethods({
+    rasters, jobs, heads, store, dataDir: options.dataDir,
+    onProvider: (status) => {
+      provider.current = status;
+      events.emit({ topic: 'engine.provider', status });
+    },
+  });
 
   const contract: EngineContract = {
     'engine.hello': async () => ({
@@ -125,6 +135,7 @@ export function createEngine(options: EngineOptions): Engine {
     dispose: async () => {
       await jobs.cancelAll();
       await rasters.closeAll();
+      store.close();
     },
   };
 }

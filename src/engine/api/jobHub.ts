@@ -14,6 +14,8 @@ export interface JobContext {
   progress(p: Omit<JobProgress, 'jobId' | 'kind'> & { kind?: JobProgress['kind'] }): void;
   loss(point: LossPoint): void;
   warn(warning: JobWarning): void;
+  /** A status line (what the job is doing now). */
+  log(message: string): void;
 }
 
 interface JobRecord {
@@ -58,6 +60,7 @@ export class JobHub {
         this.events.emit({ topic: 'job.progress', jobId, kind, progress });
       },
       loss: (point) => this.events.emit({ topic: 'job.loss', jobId, point }),
+      log: (message) => this.events.emit({ topic: 'job.log', jobId, level: 'info', message }),
       warn: (warning) => {
         record.warnings.push(warning);
         this.events.emit({ topic: 'job.log', jobId, level: 'warning', message: warning.message });

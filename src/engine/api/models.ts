@@ -5,6 +5,16 @@ import { join } from 'node:path';
 import type { BackboneSummary } from '../../shared/contract';
 import { listModels } from '../backbone/modelStore';
 
+/** The baseline every install has: the tile's own pixels at the four tap scales, no network. */
+export const PIXELS_BACKBONE: BackboneSummary = {
+  id: 'pixels',
+  name: 'Pixels only (baseline, no diffusion features)',
+  description: 'The tile itself at the four tap scales: what a head learns without the diffusion backbone. For comparison and for machines without a backbone model.',
+  inputBands: ['red', 'green', 'blue'],
+  nativeTileSize: 256,
+  isDefault: false,
+};
+
 export function listBackbones(): BackboneSummary[] {
   const out: BackboneSummary[] = [];
   for (const m of listModels()) {
@@ -23,5 +33,6 @@ export function listBackbones(): BackboneSummary[] {
       isDefault: m.source === 'shipped',
     });
   }
+  out.push(PIXELS_BACKBONE);
   return out;
 }

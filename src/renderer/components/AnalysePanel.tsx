@@ -6,12 +6,14 @@ import { setAnalysis } from '../state/actions';
 import { aoiAreaM2, describeEstimate, rasterLayers, segmentRequest } from '../state/analysisOps';
 import { ErrorMessage } from './ErrorMessage';
 import { JobProgress } from './JobProgress';
+import { BackboneSelect } from './BackboneSelect';
 import { formatArea } from '../map/measureFormat';
 
 export const fusionNames: Record<FusionStrategy, string> = {
   gw: 'Global Weighted (GW)',
   lw: 'Localized Weighted (LW)',
   moe: 'Mixture of Experts (MoE)',
+  concat: 'Concatenation (ablation baseline)',
 };
 
 export function useTargetLayer(): [string | null, (id: string) => void] {
@@ -70,13 +72,7 @@ export function AnalysePanel() {
   return (
     <div className="dock-panel" data-testid="analyse-panel">
       <RasterSelect value={layerId} onChange={setLayerId} />
-      <label className="field">
-        <span>Backbone</span>
-        <select value={analysis.backboneId ?? ''} onChange={(e) => model.perform(setAnalysis, { backboneId: e.target.value || null })}>
-          <option value="">{models?.backbones.length ? 'Default' : 'None installed'}</option>
-          {models?.backbones.map((b) => <option key={b.id} value={b.id}>{b.name}{b.isDefault ? ' (default)' : ''}</option>)}
-        </select>
-      </label>
+      <BackboneSelect />
       <label className="field">
         <span>Fusion</span>
         <select value={analysis.fusion} onChange={(e) => model.perform(setAnalysis, { fusion: e.target.value as FusionStrategy })}>

@@ -1,7 +1,7 @@
 // Compare: two or three heads (typically one per fusion strategy) on the same cached features; synchronized views
 // or a swipe, the disagreement layer, and per-class scores on the user's held-out labels.
 import { useState } from 'react';
-import { useEngine, useJobs, useModel, useProject } from '../AppContext';
+import { useEngine, useJobs, useModel, useProject, NONE } from '../AppContext';
 import { compareRequest } from '../state/analysisOps';
 import { RasterSelect, useTargetLayer } from './AnalysePanel';
 import { ErrorMessage } from './ErrorMessage';
@@ -10,7 +10,7 @@ import { CompareMetricsTable } from './MetricsTable';
 
 export function ComparePanel({ onShow }: { onShow: (v: { jobId: string; mode: 'side' | 'swipe'; baseLayerId: string | null } | null) => void }) {
   const model = useModel();
-  const heads = useEngine((s) => s.models?.heads ?? []);
+  const heads = useEngine((s) => s.models?.heads ?? NONE);
   const labels = useProject((s) => s.content.labels.length);
   const [layerId, setLayerId] = useTargetLayer();
   const [chosen, setChosen] = useState<string[]>([]);

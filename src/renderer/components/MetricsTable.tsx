@@ -1,7 +1,7 @@
 // Per-class holdout metrics (IoU, F1, precision, recall, support), with the mean row; optionally beside other heads.
 import type { HeadMetrics } from '../../shared/contract';
 
-const pct = (v: number) => (Number.isFinite(v) ? (v * 100).toFixed(1) : '—');
+const pct = (v: number | null) => (v !== null && Number.isFinite(v) ? (v * 100).toFixed(1) : '—');
 
 export function MetricsTable({ metrics }: { metrics: HeadMetrics }) {
   return (

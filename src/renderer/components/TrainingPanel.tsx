@@ -2,7 +2,7 @@
 // metrics, apply; the heads list with their metrics; export and import of heads.
 import { useState } from 'react';
 import type { HeadSize } from '../../shared/contract';
-import { useEngine, useJobs, useModel, useProject } from '../AppContext';
+import { useEngine, useJobs, useModel, useProject, NONE } from '../AppContext';
 import { setAnalysis } from '../state/actions';
 import { trainRequest } from '../state/analysisOps';
 import { refreshModels } from '../state/jobOps';
@@ -11,13 +11,14 @@ import { ErrorMessage } from './ErrorMessage';
 import { JobProgress } from './JobProgress';
 import { LossChart } from './LossChart';
 import { MetricsTable } from './MetricsTable';
+import { BackboneSelect } from './BackboneSelect';
 import type { FusionStrategy } from '../../shared/contract';
 
 export function TrainingPanel() {
   const model = useModel();
   const fusion = useProject((s) => s.content.analysis.fusion);
   const labelCount = useProject((s) => s.content.labels.length);
-  const heads = useEngine((s) => s.models?.heads ?? []);
+  const heads = useEngine((s) => s.models?.heads ?? NONE);
   const activeHead = useProject((s) => s.content.analysis.headId);
   const [layerId, setLayerId] = useTargetLayer();
   const [size, setSize] = useState<HeadSize>('light');
@@ -41,7 +42,7 @@ export function TrainingPanel() {
   };
 
   const exportHead = async (headId: string, headName: string) => {
-    const path = await model.chooseFile({ mode: 'save', title: 'Export head', kinds: ['head'], extension: '.sdfhead', suggestedName: `${headName}.sdfhead` });
+    const path = await model.chooseFile({ mode: 'save', title: 'Export head', kinds: ['head'], extension: '.safetensors', suggestedName: `${headName}.safetensors` });
     if (!path) return;
     try {
       await model.client.call('heads.export', { headId, path });
@@ -65,8 +66,9 @@ export function TrainingPanel() {
   return (
     <div className="dock-panel" data-testid="training-panel">
       <RasterSelect value={layerId} onChange={setLayerId} />
+      <BackboneSelect />
       <label className="field"><span>Fusion</span>
-        <select value={fusion} onChange={(e) => model.perform(setAnalysis, { fusion: e.target.value as FusionStrategy })}>
+        <select value={fusion} onChange={(e) => model.perform(setAnalysis, { fusion: e.target.value as FusionStrategy })} data-testid="train-fusion">
           {(Object.keys(fusionNames) as FusionStrategy[]).map((f) => <option key={f} value={f}>{fusionNames[f]}</option>)}
         </select>
       </label>
@@ -83,7 +85,7 @@ export function TrainingPanel() {
           </select>
         </label>
         <label className="field small"><span>Max epochs</span>
-          <input type="number" min={1} max={500} value={epochs} onChange={(e) => setEpochs(Number(e.target.value))} />
+          <input type="number" min={1} max={500} value={epochs} onChange={(e) => setEpochs(Number(e.target.value))} data-testid="train-epochs" />
         </label>
       </div>
       <label className="field"><span>Name</span><input value={name} placeholder={`${fusion.toUpperCase()} ${size} head`} onChange={(e) => setName(e.target.value)} /></label>

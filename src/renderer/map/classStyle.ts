@@ -13,9 +13,10 @@ export function maskStyleExpression(classes: readonly ClassInfo[]): { color: Exp
   return { color: ['case', ...cases, [0, 0, 0, 0]] };
 }
 
+/** Probabilities as the segmentation job writes them: percent 0–100 per class band, 255 = nodata. */
 export function probabilityStyleExpression(cls: ClassInfo): { color: Expr } {
   const [r, g, b] = cls.color;
-  return { color: ['interpolate', ['linear'], ['band', 1], 0, [r, g, b, 0], 1, [r, g, b, 1]] };
+  return { color: ['case', ['>', ['band', 1], 100], [0, 0, 0, 0], ['interpolate', ['linear'], ['band', 1], 0, [r, g, b, 0], 100, [r, g, b, 1]]] };
 }
 
 export function disagreementStyleExpression(): { color: Expr } {

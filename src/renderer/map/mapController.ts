@@ -83,8 +83,11 @@ export class MapController {
     layers.forEach((spec, index) => {
       const rt = runtime[spec.id];
       if (!rt || rt.status !== 'ready') return;
-      let next: BuiltLayer | null = null;
       const existing = this.built.get(spec.id);
+      // A hidden layer is built the first time it is shown: results add several layers at once, and building a
+      // WebGL layer (source, shaders, first tiles) is the costly part of showing one.
+      if (!existing && !spec.visible) return;
+      let next: BuiltLayer | null = null;
       try {
         if (spec.kind === 'vector') {
           if (!rt.vector) return;

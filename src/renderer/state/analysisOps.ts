@@ -38,10 +38,10 @@ export function trainRequest(model: AppModel, layerId: string, o: TrainOptions):
   const { content } = model.project.get();
   const rasterId = rasterIdOf(model, layerId);
   if (!rasterId) throw new Error('The raster layer is not open in the engine (see the Layers panel).');
-  const used = new Set(content.labels.map((l) => l.classId));
+  // Every class goes with its name and colour (a head predicts ids 0..max, named from this list).
   return {
     rasterId, name: o.name, backboneId: content.analysis.backboneId ?? '', fusion: content.analysis.fusion, size: o.size,
-    classes: content.classes.filter((c) => used.has(c.id)), labels: labelSet(content), holdoutFraction: o.holdoutFraction,
+    classes: content.classes, labels: labelSet(content), holdoutFraction: o.holdoutFraction,
     maxEpochs: o.maxEpochs, seed: 42, tileSize: content.analysis.tileSize, overlap: content.analysis.overlap,
   };
 }

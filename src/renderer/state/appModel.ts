@@ -98,7 +98,7 @@ const filterTable: Record<string, FileFilter> = {
   raster: { name: 'Rasters (GeoTIFF, PNG, JPEG)', extensions: ['tif', 'tiff', 'png', 'jpg', 'jpeg'] },
   vector: { name: 'Vectors (GeoJSON, Shapefile, GeoPackage)', extensions: ['geojson', 'json', 'shp', 'gpkg'] },
   project: { name: 'SatDiFuser projects', extensions: ['sdfproj'] },
-  head: { name: 'SatDiFuser heads', extensions: ['sdfhead'] },
+  head: { name: 'SatDiFuser heads (weights with their card)', extensions: ['safetensors', 'json'] },
 };
 
 export function fileFilters(kinds: readonly string[]): FileFilter[] {

@@ -1,0 +1,91 @@
+// The Engine service's analysis loop on the sample scene, checked with GDAL: label polygons → a trained head in
+// the head store (pixels baseline backbone, a few epochs) with holdout metrics → segmentation of an AOI into a
+// class mask and probabilities on exactly the source grid → head export and import round trip.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { EngineEvent, SegmentOutput, TrainResult } from '../../src/shared/contract';
+import { createEngine } from '../../src/engine/api/engine';
+import { sampleScene } from '../helpers/shared';
+
+const dir = mkdtempSync(join(tmpdir(), 'sdf-loop-'));
+const engine = createEngine({ host: 'test', dataDir: join(dir, 'data'), sampleScene });
+const events: EngineEvent[] = [];
+engine.events.on((e) => events.push(e));
+afterAll(() => engine.dispose());
+
+const sq = (x: number, y: number, d: number) => ({ type: 'Polygon' as const, coordinates: [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]] as [number, number][]] });
+// Forest (top-left of the scene) and sea (bottom-right), in the scene's CRS (EPSG:31985).
+const labels = {
+  crs: 'EPSG:31985',
+  features: [
+    { id: 'f1', classId: 1, geometry: sq(289300, 9119300, 700) }, { id: 'f2', classId: 1, geometry: sq(290800, 9119700, 600) }, { id: 'f3', classId: 1, geometry: sq(289200, 9116000, 500) },
+    { id: 's1', classId: 2, geometry: sq(297300, 9111300, 700) }, { id: 's2', classId: 2, geometry: sq(297700, 9113500, 500) }, { id: 's3', classId: 2, geometry: sq(296200, 9110900, 400) },
+  ],
+};
+const classes = [{ id: 0, name: 'Other', color: [128, 128, 128] as [number, number, number] }, { id: 1, name: 'Forest', color: [0, 150, 0] as [number, number, number] }, { id: 2, name: 'Sea', color: [0, 80, 255] as [number, number, number] }];
+
+let trained: TrainResult;
+
+describe('train → segment', () => {
+  it('trains a head from label polygons, streaming the loss, and stores it with holdout metrics', async () => {
+    const h = await engine['raster.open']({ path: sampleScene });
+    const t = await engine['train.start']({ rasterId: h.rasterId, name: 'forest-sea', backboneId: 'pixels', fusion: 'gw', size: 'light', classes, labels, holdoutFraction: 0.3, maxEpochs: 3, seed: 7, tileSize: 256, overlap: 32 });
+    const outcome = await engine.jobs.settled(t.jobId);
+    expect(outcome?.status, JSON.stringify(outcome)).toBe('succeeded');
+    if (outcome?.status !== 'succeeded' || outcome.result.kind !== 'train') throw new Error('no result');
+    trained = outcome.result.train;
+    expect(trained.head.classes.map((c) => c.name)).toEqual(['Other', 'Forest', 'Sea']);
+    expect(trained.metrics.holdoutPixels).toBeGreaterThan(0);
+    expect(trained.metrics.perClass.find((c) => c.name === 'Sea')!.support).toBeGreaterThan(0);
+    const losses = events.filter((e) => e.topic === 'job.loss' && e.jobId === t.jobId);
+    expect(losses.length).toBeGreaterThan(2);
+    expect(losses.every((e) => e.topic === 'job.loss' && Number.isFinite(e.point.trainLoss))).toBe(true);
+    const listed = (await engine['models.list']({} as never)).heads;
+    expect(listed.map((x) => x.id)).toEqual([trained.head.id]);
+    expect(listed[0]!.metrics?.mIoU).toBeCloseTo(trained.metrics.mIoU, 12);
+  });
+
+  it('segments an AOI into a mask and probabilities on the source grid (GDAL reads them back)', async () => {
+    const h = await engine['raster.open']({ path: sampleScene });
+    const aoi = { crs: 'EPSG:31985', geometry: sq(290000, 9112000, 6000) };
+    const t = await engine['segment.start']({ rasterId: h.rasterId, aoi, backboneId: 'pixels', headId: trained.head.id, tileSize: 256, overlap: 32, bands: null, probabilities: true });
+    const outcome = await engine.jobs.settled(t.jobId);
+    expect(outcome?.status, JSON.stringify(outcome)).toBe('succeeded');
+    if (outcome?.status !== 'succeeded' || outcome.result.kind !== 'segment') throw new Error('no result');
+    const out: SegmentOutput = outcome.result.segment;
+    const src = JSON.parse(execFileSync('gdalinfo', ['-json', sampleScene], { encoding: 'utf8' }));
+    const mask = JSON.parse(execFileSync('gdalinfo', ['-json', '-hist', out.mask.info.path], { encoding: 'utf8' }));
+    expect(mask.size).toEqual(src.size);
+    expect(mask.geoTransform).toEqual(src.geoTransform);
+    expect(mask.bands[0].noDataValue).toBe(255);
+    // Inside the AOI every pixel has a class id; outside it is nodata. Pixel (col 10, row 10) is outside the AOI.
+    const at = (col: number, row: number, file: string) => Number(execFileSync('gdallocationinfo', ['-valonly', file, String(col), String(row)], { encoding: 'utf8' }).trim());
+    expect(at(10, 10, out.mask.info.path)).toBe(255);
+    const inside = at(120, 200, out.mask.info.path);
+    expect([0, 1, 2]).toContain(inside);
+    const probs = JSON.parse(execFileSync('gdalinfo', ['-json', out.probabilities!.info.path], { encoding: 'utf8' }));
+    expect(probs.bands).toHaveLength(3);
+    // The class with the highest probability is the mask's class.
+    const p = [1, 2, 3].map((b) => Number(execFileSync('gdallocationinfo', ['-valonly', '-b', String(b), out.probabilities!.info.path, '120', '200'], { encoding: 'utf8' }).trim()));
+    expect(p.indexOf(Math.max(...p))).toBe(inside);
+    expect(events.some((e) => e.topic === 'engine.provider')).toBe(true);
+  });
+
+  it('exports a head as one .safetensors file and imports it back with identical weights', async () => {
+    const file = (await engine['heads.export']({ headId: trained.head.id, path: join(dir, 'forest-sea') })).path;
+    expect(file).toBe(join(dir, 'forest-sea.safetensors'));
+    const imported = await engine['heads.import']({ path: file });
+    expect(imported.name).toBe('forest-sea');
+    expect(imported.id).not.toBe(trained.head.id);
+    const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+    const card = (id: string) => JSON.parse(readFileSync(join(dir, 'data', 'heads', id, 'head.json'), 'utf8'));
+    expect(card(imported.id).weights.sha256).toBe(card(trained.head.id).weights.sha256);
+    expect(sha(join(dir, 'data', 'heads', imported.id, 'weights.safetensors'))).toBe(card(imported.id).weights.sha256);
+    expect((await engine['heads.delete']({ headId: imported.id })).deleted).toBe(true);
+    expect((await engine['models.list']({} as never)).heads).toHaveLength(1);
+  });
+});
