@@ -60,6 +60,19 @@ describe('vector.read', () => {
     expect(new Set(got.map(key))).toEqual(new Set(ring.map(key)));
   });
 
+  it('reads the polygon layer of a GeoPackage written by ogr2ogr', async () => {
+    const gpkg = join(dir, 'labels.gpkg');
+    execFileSync('ogr2ogr', ['-f', 'GPKG', '-where', 'n = 1', gpkg, gj]);
+    const v = await readVector(gpkg, 'EPSG:4326');
+    expect(v.format).toBe('GeoPackage');
+    expect(v.sourceCrs).toBe('EPSG:31985');
+    expect(v.features.features).toHaveLength(1);
+    expect(v.features.features[0]!.properties).toMatchObject({ class: 'água', n: 1 });
+    const got = (v.features.features[0]!.geometry!.coordinates as number[][][])[0]!;
+    const [lon, lat] = gdalLonLat(ring[1]![0]!, ring[1]![1]!);
+    expect(got.some((p) => Math.abs(p[0]! - lon) < 1e-7 && Math.abs(p[1]! - lat) < 1e-7)).toBe(true);
+  });
+
   it('refuses a shapefile without .prj, bad JSON and unknown formats with actionable errors', async () => {
     const noPrj = join(dir, 'noprj.shp');
     execFileSync('ogr2ogr', ['-f', 'ESRI Shapefile', '-a_srs', 'EPSG:31985', noPrj, gj, '-where', 'n = 1']);
@@ -69,6 +82,9 @@ describe('vector.read', () => {
     writeFileSync(bad, '{"type": "FeatureCollection", ');
     await expect(readVector(bad, null)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(readVector(join(dir, 'x.kml'), null)).rejects.toMatchObject({ code: 'UNSUPPORTED_FORMAT' });
+    const notGpkg = join(dir, 'fake.gpkg');
+    writeFileSync(notGpkg, 'not sqlite at all');
+    await expect(readVector(notGpkg, null)).rejects.toMatchObject({ code: 'UNSUPPORTED_FORMAT' });
     await expect(readVector(join(dir, 'missing.geojson'), null)).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
   });
 });

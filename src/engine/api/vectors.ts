@@ -6,7 +6,7 @@ import { parseDbf, parseShp } from 'shpjs';
 import type { GeoJsonFeature, VectorDataset } from '../../shared/contract';
 import { FileNotFoundError, InvalidArgumentError, SatError } from '../../shared/errors';
 import { resolveCrs, transformer } from './crsRef';
-import { notImplemented } from './notImplemented';
+import { readGeoPackage } from '../heads/labels/geopackage';
 
 const MAX_VECTOR_BYTES = 512 * 1024 * 1024;
 
@@ -96,6 +96,23 @@ async function readShapefile(path: string): Promise<{ features: GeoJsonFeature[]
   return { features, crs: prj.toString('utf8') };
 }
 
+/** The first polygon layer of a GeoPackage (the heads engine's reader: read-only SQLite through the store). */
+async function readGeoPackageLayer(path: string): Promise<{ features: GeoJsonFeature[]; crs: string }> {
+  await readBytes(path, 'GeoPackage');
+  let g: ReturnType<typeof readGeoPackage>;
+  try {
+    g = readGeoPackage(path);
+  } catch (e) {
+    if (e instanceof SatError) throw e;
+    throw new SatError('UNSUPPORTED_FORMAT', `"${basename(path)}" cannot be read as a GeoPackage: ${(e as Error).message}.`, { hint: 'Check the file opens in QGIS, or convert it with ogr2ogr.', cause: e });
+  }
+  const features = g.features.map((f, i): GeoJsonFeature => ({
+    type: 'Feature', id: i, geometry: f.geometry as GeoJsonFeature['geometry'],
+    properties: Object.fromEntries(Object.entries(f.properties).filter(([, v]) => !(v instanceof Uint8Array)).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])),
+  }));
+  return { features, crs: g.crs.epsg !== null ? `EPSG:${g.crs.epsg}` : g.crs.definition };
+}
+
 export async function readVector(path: string, targetCrs: string | null): Promise<VectorDataset> {
   const ext = extname(path).toLowerCase();
   let format: VectorDataset['format'];
@@ -107,7 +124,8 @@ export async function readVector(path: string, targetCrs: string | null): Promis
     format = 'Shapefile';
     read = await readShapefile(path);
   } else if (ext === '.gpkg') {
-    throw notImplemented('Reading GeoPackage files', 'the store module has no GeoPackage reader yet (convert to GeoJSON with `ogr2ogr out.geojson in.gpkg` meanwhile)');
+    format = 'GeoPackage';
+    read = await readGeoPackageLayer(path);
   } else {
     throw new SatError('UNSUPPORTED_FORMAT', `"${basename(path)}" is not a vector format the app reads (GeoJSON, Shapefile, GeoPackage).`, { hint: 'Convert it with ogr2ogr.' });
   }
