@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '../../../shared/errors';
 import type { Graph, ParamInit, Value } from '../../nn/graph';
 import { heNormalFanOut, ones, torchDefaultBias, torchDefaultWeight, zeros } from '../../nn/init';
 import * as op from '../../nn/ops';
+import { groupNorm as nnGroupNorm } from '../../nn/blocks/norm';
 
 export const GN_EPS = 1e-5;
 export const BN_EPS = 1e-5;
@@ -56,19 +57,18 @@ export function conv2d(ctx: HeadGraphContext, x: Value, out: number, kernel: num
   return op.conv(x, w, b, { pads: [p, p, p, p] });
 }
 
-/** GroupNorm as its decomposition (opset 18's GroupNormalization has per-group affine), params in scope `norm`. */
+/**
+ * GroupNorm with params in scope `norm`: the nn engine's normalisation core (one fused LayerNormalization over
+ * [N, groups, C/groups·H·W], with its gradient rule) and the per-channel affine here, so Φ's parameters can be
+ * shared across timesteps.
+ */
 export function groupNorm(ctx: HeadGraphContext, x: Value, groups: number): Value {
   const c = channelsOf(x);
   if (c % groups !== 0) throw new InvalidArgumentError(`GroupNorm: ${c} channels do not split into ${groups} groups.`);
-  const [, , h, w] = x.shape as [unknown, number, number, number];
   return ctx.g.scope('norm', () => {
     const gamma = param(ctx, 'weight', [c], ones);
     const beta = param(ctx, 'bias', [c], zeros);
-    const grouped = op.reshape(x, [0, groups, -1]);
-    const mean = op.reduceMean(grouped, [2]);
-    const centred = op.sub(grouped, mean);
-    const variance = op.reduceMean(op.mul(centred, centred), [2]);
-    const normed = op.reshape(op.div(centred, op.sqrt(op.add(variance, GN_EPS))), [0, c, h, w]);
+    const normed = nnGroupNorm(x, { groups, eps: GN_EPS, affine: false });
     return op.add(op.mul(normed, op.reshape(gamma, [c, 1, 1])), op.reshape(beta, [c, 1, 1]));
   });
 }
