@@ -65,9 +65,10 @@ function globalWeightedFusion(g: Graph, c: HeadConfig, taps: Value[]): Value[] {
       let acc: Value | undefined;
       for (let k = 0; k < s.taps.length; k++, l++) {
         const phi = g.scope(`proj.${l}`, () => bottleneck(taps[l], { out: c.proj, bottleneck: c.bottleneck, groups: c.gnGroups }));
-        const perT = op.reshape(phi, [c.timesteps, c.batch, c.proj, s.size, s.size]);
-        const wl = op.reshape(op.slice(w, [l], [l + 1], [1]), [c.timesteps, 1, 1, 1, 1]);
-        const term = op.reduceSum(op.mul(perT, wl), [0], false);
+        // Σ_t w[t, l]·Φ(F_t) as one [1, T] × [T, B·P·h·w] MatMul: a single pass over Φ's output.
+        const perT = op.reshape(phi, [c.timesteps, -1]);
+        const wl = op.reshape(op.slice(w, [l], [l + 1], [1]), [1, c.timesteps]);
+        const term = op.reshape(op.matmul(wl, perT), [c.batch, c.proj, s.size, s.size]);
         acc = acc ? op.add(acc, term) : term;
       }
       fused.push(acc!);

@@ -3,11 +3,12 @@
 // One training step of a SatDiFuser head (Global Weighted fusion over 21 taps × 3 timesteps at 256² input, then
 // UPerNet; batch 8; bench/_train-step-model.ts) as one ONNX training graph run by onnxruntime, against the same
 // head, weights, inputs and Adam in PyTorch (Debian's torch 1.13, CPU, same thread count), measured in the same
-// run. Each side runs in its own process so peak memory is its own. Prints the step time split and peak RSS,
-// checks that both sides computed the same first loss, and ends with
+// run. Each side runs in its own process (peak memory is its own); the driver alternates their steps, so load
+// from other processes on a shared machine hits both sides alike. Prints the step time split and peak RSS, checks
+// that both sides computed the same losses, and ends with
 //   train-step: faithful_vs_pytorch=<PyTorch step time ÷ ours> light_vs_pytorch=<…>
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,36 +34,6 @@ const STEPS = Number(flag('steps', '3'));
 const THREADS = Number(flag('threads', '2'));
 const SEED = 42;
 const LR = 0.01;
-
-interface OrtResult {
-  config: string;
-  build_s: number;
-  session_s: number;
-  nodes: number;
-  params: number;
-  step_s: number;
-  forward_s: number;
-  backward_s: number;
-  optimizer_s: number;
-  transfer_s: number;
-  steps_s: number[];
-  losses: number[];
-  peak_rss_mb: number;
-}
-
-interface TorchResult {
-  step_s: number;
-  forward_s: number;
-  backward_s: number;
-  optimizer_s: number;
-  losses: number[];
-  peak_rss_mb: number;
-  blas_libs: string[];
-  matmul_gflops: number;
-  torch: string;
-  threads: number;
-  mkldnn: boolean;
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const bytesOf = (d: TypedArray) => new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
@@ -136,103 +107,173 @@ async function transferCost(trainer: Trainer): Promise<number> {
   return median(ts) / 1000;
 }
 
-async function worker(c: HeadConfig, dir: string, reuseBuffers: boolean): Promise<OrtResult> {
+/** The onnxruntime side: sets up, then serves `step`, `mem`, `split`, `quit` from stdin with JSON lines. */
+async function worker(c: HeadConfig, dir: string, reuseBuffers: boolean): Promise<void> {
+  const reply = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
   let t = performance.now();
   const { g, loss } = buildHead(c, SEED);
   const compiled = compileTraining(g, loss, { optimizer: { kind: 'adam' } });
   const build = (performance.now() - t) / 1000;
   t = performance.now();
-  const trainer = await Trainer.create(compiled, { session: { providers: ['cpu'], intraOpThreads: THREADS, interOpThreads: 1, label: `the ${c.name} training graph` }, reuseBuffers });
+  let trainer: Trainer | undefined = await Trainer.create(compiled, { session: { providers: ['cpu'], intraOpThreads: THREADS, interOpThreads: 1, label: `the ${c.name} training graph` }, reuseBuffers });
   const session = (performance.now() - t) / 1000;
   const feeds = makeInputs(c);
   writeForTorch(dir, c, trainer, feeds);
-  const { forward, backward } = await splitSessions(c);
-  const stateFeeds = () => {
-    const f: Record<string, Tensor> = { ...feeds };
-    for (const s of trainer.slots()) if (s.kind !== 'moment') f[s.input] = trainer.value(s.input);
-    return f;
-  };
-  const losses: number[] = [];
-  const steps: number[] = [];
-  const fw: number[] = [];
-  const fb: number[] = [];
-  for (let i = 0; i < STEPS + 1; i++) {
-    // Time the forward and forward+backward graphs on the weights this step starts from.
-    const sf = stateFeeds();
-    let t0 = performance.now();
-    await forward.run(sf);
-    const tf = performance.now() - t0;
-    t0 = performance.now();
-    await backward.run(sf);
-    const tb = performance.now() - t0;
-    t0 = performance.now();
-    const r = await trainer.trainStep(feeds, LR);
-    const ts = performance.now() - t0;
-    losses.push(r.loss);
-    if (i > 0) {
-      steps.push(ts / 1000);
-      fw.push(tf / 1000);
-      fb.push(tb / 1000);
-    }
+  const params = compiled.state.filter((st) => st.kind === 'param').reduce((a, st) => a + st.init.length, 0);
+  reply({ ready: true, build_s: build, session_s: session, nodes: g.nodes.length, params });
+  let split: { forward: Session; backward: Session; feeds: Record<string, Tensor>; transfer: number } | undefined;
+  for await (const line of readLines(process.stdin)) {
+    const cmd = line.trim();
+    if (cmd === 'step') {
+      const t0 = performance.now();
+      const r = await trainer!.trainStep(feeds, LR);
+      reply({ step_s: (performance.now() - t0) / 1000, loss: r.loss, run_s: r.runMs / 1000 });
+    } else if (cmd === 'mem') reply({ peak_rss_mb: process.resourceUsage().maxRSS / 1024 });
+    else if (cmd === 'split') {
+      if (!split) {
+        // Separate forward and forward+backward graphs on the trained weights; the training session is released
+        // first so the three never hold memory at the same time.
+        const transfer = await transferCost(trainer!);
+        const weights: Record<string, Tensor> = {};
+        for (const st of trainer!.slots()) if (st.kind !== 'moment') weights[st.input] = trainer!.value(st.input).clone();
+        await trainer!.release();
+        trainer = undefined;
+        split = { ...(await splitSessions(c)), feeds: { ...feeds, ...weights }, transfer };
+      }
+      let t0 = performance.now();
+      await split.forward.run(split.feeds);
+      const f = (performance.now() - t0) / 1000;
+      t0 = performance.now();
+      await split.backward.run(split.feeds);
+      reply({ forward_s: f, fb_s: (performance.now() - t0) / 1000, transfer_s: split.transfer });
+    } else if (cmd === 'quit') {
+      reply({ bye: true });
+      break;
+    } else reply({ error: `unknown command ${cmd}` });
   }
-  const transfer = await transferCost(trainer);
-  const step = median(steps);
-  const f = median(fw);
-  const b = Math.max(median(fb) - f, 0);
-  const result: OrtResult = {
-    config: c.name, build_s: build, session_s: session, nodes: g.nodes.length,
-    params: compiled.state.filter((s) => s.kind === 'param').reduce((a, s) => a + s.init.length, 0),
-    step_s: step, forward_s: f, backward_s: b, transfer_s: transfer, optimizer_s: Math.max(step - f - b - transfer, 0),
-    steps_s: steps, losses, peak_rss_mb: process.resourceUsage().maxRSS / 1024,
-  };
-  await Promise.all([forward.release(), backward.release(), trainer.release()]);
-  return result;
+  await Promise.all([split?.forward.release(), split?.backward.release(), trainer?.release()]);
 }
 
-function runChild(cmd: string, argv: string[]): string {
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed with status ${r.status}`);
-  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  if (!line) throw new Error(`${cmd} printed no result:\n${r.stdout}`);
-  return line;
+async function* readLines(stream: NodeJS.ReadableStream): AsyncGenerator<string> {
+  let buf = '';
+  for await (const chunk of stream) {
+    buf += chunk.toString();
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      yield buf.slice(0, i);
+      buf = buf.slice(i + 1);
+    }
+  }
+}
+
+type Reply = Record<string, any>;
+
+/** A child process that answers each command line with one JSON line. */
+class Peer {
+  private readonly lines: AsyncGenerator<string>;
+
+  private constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
+    this.lines = readLines(child.stdout!);
+  }
+
+  static spawn(name: string, cmd: string, argv: string[]): Peer {
+    return new Peer(name, spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'inherit'] }));
+  }
+
+  async next(): Promise<Reply> {
+    for (;;) {
+      const r = await this.lines.next();
+      if (r.done) throw new Error(`${this.name} exited before answering (status ${this.child.exitCode}).`);
+      if (r.value.startsWith('{')) return JSON.parse(r.value) as Reply;
+    }
+  }
+
+  async ask(cmd: string): Promise<Reply> {
+    this.child.stdin!.write(`${cmd}\n`);
+    const r = await this.next();
+    if (r.error) throw new Error(`${this.name}: ${r.error}`);
+    return r;
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill();
+  }
 }
 
 const fmt = (s: number) => `${(s * 1000).toFixed(0).padStart(7)} ms`;
 
+async function compare(c: HeadConfig, dir: string): Promise<number> {
+  console.log(`\n== ${c.name}: GW fusion (P ${c.proj}, bottleneck ${c.bottleneck}) over ${tapShapes(c).length} taps × ${c.timesteps} timesteps + UPerNet ${c.channels}, batch ${c.batch}; ${STEPS} timed steps per side after one warm-up, alternating; ${THREADS} threads`);
+  const ortPeer = Peer.spawn('the onnxruntime worker', process.execPath, ['--import', 'tsx', join(here, 'train-step.ts'), '--worker', c.name, '--dir', dir, '--threads', String(THREADS), ...(args.includes('--reuse-buffers') ? ['--reuse-buffers'] : [])]);
+  let torchPeer: Peer | undefined;
+  try {
+    const setup = await ortPeer.next();
+    torchPeer = Peer.spawn('the PyTorch worker', PYTHON, [join(here, '..', 'tools', 'bench_torch', 'train_step.py'), '--data', dir, '--config', c.name, '--threads', String(THREADS)]);
+    const info = await torchPeer.next();
+    const libs = info.blas_libs as string[];
+    console.log(`PyTorch ${info.torch}, ${info.threads} threads, oneDNN ${info.mkldnn}, BLAS ${libs.join(', ') || 'none mapped'} (2048² matmul ${(info.matmul_gflops as number).toFixed(0)} GFLOP/s at start)`);
+    if (!libs.some((l) => l.includes('openblas')) || info.matmul_gflops < 12) {
+      throw new Error('PyTorch is not running on OpenBLAS (the reference BLAS does ~6 GFLOP/s): apt-get install -y libopenblas0-pthread. A baseline on the reference BLAS is meaningless.');
+    }
+    console.log(`ONNX training graph: ${setup.nodes} nodes, ${(setup.params / 1e6).toFixed(2)} M parameters; built in ${(setup.build_s as number).toFixed(1)} s, session in ${(setup.session_s as number).toFixed(1)} s`);
+    const ort: Reply[] = [];
+    const torch: Reply[] = [];
+    for (let i = 0; i <= STEPS; i++) {
+      if (i % 2 === 0) {
+        ort.push(await ortPeer.ask('step'));
+        torch.push(await torchPeer.ask('step'));
+      } else {
+        torch.push(await torchPeer.ask('step'));
+        ort.push(await ortPeer.ask('step'));
+      }
+    }
+    const [ortMem, torchMem] = [await ortPeer.ask('mem'), await torchPeer.ask('mem')];
+    await torchPeer.ask('quit');
+    const splits: Reply[] = [];
+    for (let i = 0; i < Math.min(Math.max(STEPS, 1), 2); i++) splits.push(await ortPeer.ask('split'));
+    await ortPeer.ask('quit');
+    const timedOrt = ort.slice(1);
+    const timedTorch = torch.slice(1);
+    const ortStep = median(timedOrt.map((r) => r.step_s as number));
+    const torchStep = median(timedTorch.map((r) => r.step_s as number));
+    const f = median(splits.map((r) => r.forward_s as number));
+    const b = Math.max(median(splits.map((r) => r.fb_s as number)) - f, 0);
+    const transfer = splits[0].transfer_s as number;
+    const tm = (k: string) => median(timedTorch.map((r) => r[k] as number));
+    console.log('                     onnxruntime      PyTorch');
+    console.log(`forward           ${fmt(f)}   ${fmt(tm('forward_s'))}`);
+    console.log(`backward          ${fmt(b)}   ${fmt(tm('backward_s'))}`);
+    console.log(`optimizer         ${fmt(Math.max(ortStep - f - b - transfer, 0))}   ${fmt(tm('optimizer_s'))}`);
+    console.log(`data transfer     ${fmt(transfer)}   ${fmt(0)}`);
+    console.log(`step (median)     ${fmt(ortStep)}   ${fmt(torchStep)}`);
+    console.log(`steps (s)         ${timedOrt.map((r) => (r.step_s as number).toFixed(2)).join(' ')}  |  ${timedTorch.map((r) => (r.step_s as number).toFixed(2)).join(' ')}`);
+    console.log(`peak RSS          ${(ortMem.peak_rss_mb as number).toFixed(0).padStart(7)} MB   ${(torchMem.peak_rss_mb as number).toFixed(0).padStart(7)} MB`);
+    console.log('onnxruntime split: forward and forward+backward timed on separate graphs with the trained weights; optimizer = step − those − transfer; transfer = moving the updated state out of ORT (an Identity graph over the same tensors).');
+    const worst = Math.max(...ort.map((r, i) => Math.abs((r.loss as number) - (torch[i].loss as number)) / Math.abs(torch[i].loss as number)));
+    console.log(`losses: onnxruntime ${ort.map((r) => (r.loss as number).toFixed(5)).join(' ')}; PyTorch ${torch.map((r) => (r.loss as number).toFixed(5)).join(' ')} (worst relative difference ${worst.toExponential(1)})`);
+    if (worst > 1e-3) throw new Error('The two sides did not compute the same losses: the comparison would be meaningless.');
+    return torchStep / ortStep;
+  } finally {
+    ortPeer.kill();
+    torchPeer?.kill();
+  }
+}
+
 async function main(): Promise<void> {
   const w = args.indexOf('--worker');
   if (w >= 0) {
-    const c = args[w + 1] === 'light' ? LIGHT : FAITHFUL;
-    console.log(JSON.stringify(await worker(c, flag('dir', ''), args.includes('--reuse-buffers'))));
+    await worker(args[w + 1] === 'light' ? LIGHT : FAITHFUL, flag('dir', ''), args.includes('--reuse-buffers'));
     return;
   }
   const only = flag('only', '');
   const configs = [FAITHFUL, LIGHT].filter((c) => !only || c.name === only);
   const dir = mkdtempSync(join(tmpdir(), 'satdifuser-train-step-'));
-  mkdirSync(dir, { recursive: true });
   const ratios: Record<string, number> = {};
   try {
-    for (const c of configs) {
-      console.log(`\n== ${c.name}: GW fusion (P ${c.proj}, bottleneck ${c.bottleneck}) over ${tapShapes(c).length} taps × ${c.timesteps} timesteps + UPerNet ${c.channels}, batch ${c.batch}, ${STEPS} timed steps, ${THREADS} threads`);
-      const ort = JSON.parse(runChild(process.execPath, ['--import', 'tsx', join(here, 'train-step.ts'), '--worker', c.name, '--dir', dir, '--steps', String(STEPS), '--threads', String(THREADS), ...(args.includes('--reuse-buffers') ? ['--reuse-buffers'] : [])])) as OrtResult;
-      const torch = JSON.parse(runChild(PYTHON, [join(here, '..', 'tools', 'bench_torch', 'train_step.py'), '--data', dir, '--config', c.name, '--steps', String(STEPS), '--threads', String(THREADS)])) as TorchResult;
-      if (torch.matmul_gflops < 30 || !torch.blas_libs.some((l) => l.includes('openblas'))) {
-        throw new Error(`PyTorch is not on OpenBLAS (${torch.blas_libs.join(', ') || 'no BLAS mapped'}, 2048² matmul ${torch.matmul_gflops.toFixed(1)} GFLOP/s): install libopenblas0-pthread; a reference-BLAS baseline is meaningless.`);
-      }
-      console.log(`PyTorch ${torch.torch}, ${torch.threads} threads, oneDNN ${torch.mkldnn}, BLAS ${torch.blas_libs.join(', ')} (2048² matmul ${torch.matmul_gflops.toFixed(0)} GFLOP/s)`);
-      console.log(`ONNX graph: ${ort.nodes} nodes, ${(ort.params / 1e6).toFixed(2)} M parameters; build ${ort.build_s.toFixed(1)} s, session ${ort.session_s.toFixed(1)} s`);
-      console.log('                 onnxruntime      PyTorch');
-      console.log(`forward       ${fmt(ort.forward_s)}   ${fmt(torch.forward_s)}`);
-      console.log(`backward      ${fmt(ort.backward_s)}   ${fmt(torch.backward_s)}`);
-      console.log(`optimizer     ${fmt(ort.optimizer_s)}   ${fmt(torch.optimizer_s)}`);
-      console.log(`data transfer ${fmt(ort.transfer_s)}   ${fmt(0)}`);
-      console.log(`step          ${fmt(ort.step_s)}   ${fmt(torch.step_s)}`);
-      console.log(`peak RSS      ${ort.peak_rss_mb.toFixed(0).padStart(7)} MB   ${torch.peak_rss_mb.toFixed(0).padStart(7)} MB`);
-      const rel = Math.abs(ort.losses[0] - torch.losses[0]) / Math.abs(torch.losses[0]);
-      console.log(`first loss: onnxruntime ${ort.losses[0].toFixed(6)}, PyTorch ${torch.losses[0].toFixed(6)} (relative difference ${rel.toExponential(1)}); last: ${ort.losses.at(-1)!.toFixed(6)} vs ${torch.losses.at(-1)!.toFixed(6)}`);
-      if (rel > 1e-3) throw new Error('The two sides did not compute the same loss: the comparison would be meaningless.');
-      ratios[c.name] = torch.step_s / ort.step_s;
-    }
+    for (const c of configs) ratios[c.name] = await compare(c, dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

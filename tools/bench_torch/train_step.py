@@ -4,7 +4,7 @@ training graph (bench/_train-step-model.ts), trained for a few steps with the st
 backward and optimizer. Reads the weights and inputs the TypeScript side wrote (raw float32/int64 files + an
 index), so both start from identical values; prints one JSON line.
 
-Run by the benchmark; by hand: /usr/bin/python3 tools/bench_torch/train_step.py --data DIR --config faithful
+Run by the benchmark (it needs the files the TypeScript side writes): bench/train-step.ts.
 """
 import argparse
 import json
@@ -130,10 +130,12 @@ def load(data_dir, name, dtype, shape):
 
 
 def main():
+    """Sets up, prints a `ready` line, then serves commands from stdin, one JSON line per command:
+    `step` (one timed training step), `mem` (peak RSS so far), `quit`. The benchmark driver interleaves these
+    with the onnxruntime side's steps, so load from other processes hits both sides alike."""
     ap = argparse.ArgumentParser()
     ap.add_argument('--data', required=True)
     ap.add_argument('--config', required=True)
-    ap.add_argument('--steps', type=int, default=3)
     ap.add_argument('--threads', type=int, default=2)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -148,8 +150,7 @@ def main():
     for e in index['weights']:
         if e['name'] not in state:
             sys.exit(f'weight {e["name"]} has no counterpart in the PyTorch model')
-        t = load(a.data, e['file'], np.float32, e['shape'])
-        state[e['name']].copy_(t)
+        state[e['name']].copy_(load(a.data, e['file'], np.float32, e['shape']))
         seen.add(e['name'])
     missing = [k for k in state if k not in seen and not k.endswith('num_batches_tracked')]
     if missing:
@@ -159,28 +160,32 @@ def main():
     labels = load(a.data, index['labels']['file'], np.int64, index['labels']['shape'])
     opt = torch.optim.Adam(model.parameters(), lr=index['lr'], betas=(0.9, 0.999), eps=1e-8, weight_decay=0)
     model.train()
-    times = []
-    losses = []
-    for step in range(a.steps + 1):
-        t0 = time.perf_counter()
-        loss = F.cross_entropy(model(taps, mask), labels)
-        t1 = time.perf_counter()
-        loss.backward()
-        t2 = time.perf_counter()
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        t3 = time.perf_counter()
-        losses.append(float(loss))
-        if step > 0:  # step 0 warms up allocators and oneDNN primitive caches
-            times.append((t1 - t0, t2 - t1, t3 - t2))
-    med = lambda xs: float(np.median(xs))
-    print(json.dumps({
-        'config': a.config, 'torch': torch.__version__, 'threads': torch.get_num_threads(), 'blas_libs': libs,
-        'matmul_gflops': gflops, 'mkldnn': torch.backends.mkldnn.is_available(),
-        'forward_s': med([t[0] for t in times]), 'backward_s': med([t[1] for t in times]), 'optimizer_s': med([t[2] for t in times]),
-        'step_s': med([sum(t) for t in times]), 'losses': losses,
-        'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
+
+    def reply(obj):
+        sys.stdout.write(json.dumps(obj) + '\n')
+        sys.stdout.flush()
+
+    reply({'ready': True, 'torch': torch.__version__, 'threads': torch.get_num_threads(), 'blas_libs': libs,
+           'matmul_gflops': gflops, 'mkldnn': torch.backends.mkldnn.is_available()})
+    for line in sys.stdin:
+        cmd = line.strip()
+        if cmd == 'step':
+            t0 = time.perf_counter()
+            loss = F.cross_entropy(model(taps, mask), labels)
+            t1 = time.perf_counter()
+            loss.backward()
+            t2 = time.perf_counter()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            t3 = time.perf_counter()
+            reply({'forward_s': t1 - t0, 'backward_s': t2 - t1, 'optimizer_s': t3 - t2, 'step_s': t3 - t0, 'loss': float(loss)})
+        elif cmd == 'mem':
+            reply({'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+        elif cmd == 'quit':
+            reply({'bye': True})
+            return
+        else:
+            reply({'error': f'unknown command {cmd}'})
 
 
 if __name__ == '__main__':

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '../../shared/errors';
 import { float } from './attrs';
 import { ONNX_DTYPE, type DType } from './dtype';
 import type { Graph, Value } from './graph';
+import { isStatic } from './shape';
 import { convByMatMul } from './im2col';
 
 type Operand = Value | number;
@@ -18,6 +19,15 @@ function pair(a: Operand, b: Operand): [Value, Value] {
 
 const bin = (op: string) => (a: Operand, b: Operand): Value => {
   const [x, y] = pair(a, b);
+  // onnxruntime's CPU broadcasting of a scalar onto a tensor whose last dim is 1 (a [Co, Ci, 1, 1] conv weight)
+  // runs element by element: measured 30× slower than on the same data flattened. Flatten, then restore.
+  const isScalar = (v: Value) => v.shape.every((d) => d === 1);
+  const trailingOne = (v: Value) => v.rank > 1 && v.shape[v.rank - 1] === 1 && isStatic(v.shape) && !isScalar(v);
+  if ((isScalar(y) && trailingOne(x)) || (isScalar(x) && trailingOne(y))) {
+    const big = isScalar(y) ? x : y;
+    const flat = (v: Value) => (v === big ? reshape(v, [-1]) : v.rank === 0 ? v : reshape(v, []));
+    return reshape(x.graph.op1(op, [flat(x), flat(y)]), big.shape as number[]);
+  }
   return x.graph.op1(op, [x, y]);
 };
 

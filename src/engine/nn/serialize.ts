@@ -11,7 +11,7 @@ import pb from 'onnx-proto';
 import { InvalidArgumentError, SatError } from '../../shared/errors';
 import type { Attr } from './attrs';
 import { ONNX_DTYPE, type DType, type TypedArray } from './dtype';
-import type { Graph, Value } from './graph';
+import type { Graph, Node, Value } from './graph';
 import type { Shape } from './shape';
 
 const { onnx } = pb;
@@ -85,9 +85,15 @@ function buildModel(g: Graph, opts: SerializeOptions): { model: pb.onnx.IModelPr
     if (paramsAsInputs) inputs.push(valueInfo(e.value));
     else initializers.push(tensorProto(name, e.value.dtype, e.value.shape as number[], g.paramData(name)));
   }
-  for (const [name, c] of g.constants) initializers.push(tensorProto(name, c.dtype, c.shape as number[], c.constData!));
   if (g.outputs.length === 0) throw new InvalidArgumentError(`The graph "${g.name}" has no outputs.`, 'Mark at least one value with graph.output().');
-  const nodes: pb.onnx.INodeProto[] = g.nodes.map((n) => ({
+  // Only nodes that an output depends on are written (autodiff and peephole rewrites leave dead ends), and only
+  // the constants those nodes read.
+  const live = liveNodes(g);
+  const used = new Set<string>();
+  for (const n of live) for (const v of n.inputs) if (v) used.add(v.name);
+  for (const o of g.outputs) used.add(o.value.name);
+  for (const [name, c] of g.constants) if (used.has(name)) initializers.push(tensorProto(name, c.dtype, c.shape as number[], c.constData!));
+  const nodes: pb.onnx.INodeProto[] = live.map((n) => ({
     name: n.name,
     opType: n.opType,
     domain: n.domain,
@@ -113,6 +119,18 @@ function buildModel(g: Graph, opts: SerializeOptions): { model: pb.onnx.IModelPr
     },
   };
   return { model, initializers };
+}
+
+function liveNodes(g: Graph): Node[] {
+  const needed = new Set(g.outputs.map((o) => o.value.name));
+  const keep: boolean[] = new Array(g.nodes.length).fill(false);
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const n = g.nodes[i];
+    if (!n.outputs.some((o) => needed.has(o.name))) continue;
+    keep[i] = true;
+    for (const v of n.inputs) if (v) needed.add(v.name);
+  }
+  return g.nodes.filter((_, i) => keep[i]);
 }
 
 /** The model as ONNX bytes with every tensor inside (fails over 2 GB: use saveModel with external data). */

@@ -36,6 +36,10 @@ describe('gradients of Conv (float32)', () => {
     { name: '1×1 stride 2', x: [1, 3, 6, 6], w: [2, 3, 1, 1], attrs: { strides: [2, 2] } },
     { name: '3×3 dilation 2, asymmetric pads', x: [1, 2, 9, 8], w: [3, 2, 3, 3], attrs: { dilations: [2, 2], pads: [2, 1, 2, 0] } },
     { name: '3×1 kernel', x: [1, 2, 6, 5], w: [3, 2, 3, 1], attrs: { pads: [1, 0, 1, 0] } },
+    // Wide channels on small maps take the batch-folded weight-gradient layout ([Co, N·P]·[N·P, Ci]).
+    { name: 'wide 3×3 pad 1 on a 3×3 map (folded dW)', x: [2, 16, 3, 3], w: [12, 16, 3, 3], attrs: { pads: [1, 1, 1, 1] }, bias: true },
+    { name: 'wide 1×1 on a 2×2 map (folded dW)', x: [3, 24, 2, 2], w: [20, 24, 1, 1], attrs: {} },
+    { name: 'wide 3×3 stride 2 (folded dW)', x: [2, 16, 5, 5], w: [12, 16, 3, 3], attrs: { strides: [2, 2], pads: [1, 1, 1, 1] } },
   ];
   for (const c of cases) {
     it(c.name, async () => {

@@ -66,17 +66,21 @@ export function emitAdam(g: Graph, params: readonly Value[], grads: ReadonlyMap<
       gs = c.clipped;
       gradNorm = c.totalNorm;
     }
+    // Elementwise math on flat views: free reshapes, and onnxruntime broadcasts scalars onto [Co, Ci, 1, 1]
+    // weights element by element (30× slower) unless the trailing 1s are gone. Moments are stored flat.
     const updates = params.map((p, i) => {
-      let d = gs[i];
-      let base = p;
-      if (o.weightDecay > 0 && o.kind === 'adam') d = op.add(d, op.mul(p, o.weightDecay));
-      if (o.weightDecay > 0 && o.kind === 'adamw') base = op.mul(p, op.sub(1, op.mul(lr, o.weightDecay)));
-      const m = g.input(momentName('m', p.name), p.dtype, p.shape);
-      const v = g.input(momentName('v', p.name), p.dtype, p.shape);
+      const n = p.shape.reduce<number>((a, d) => a * (d as number), 1);
+      let d = op.reshape(gs[i], [n]);
+      const flatP = op.reshape(p, [n]);
+      let base = flatP;
+      if (o.weightDecay > 0 && o.kind === 'adam') d = op.add(d, op.mul(flatP, o.weightDecay));
+      if (o.weightDecay > 0 && o.kind === 'adamw') base = op.mul(flatP, op.sub(1, op.mul(lr, o.weightDecay)));
+      const m = g.input(momentName('m', p.name), p.dtype, [n]);
+      const v = g.input(momentName('v', p.name), p.dtype, [n]);
       const mNext = op.add(op.mul(m, o.beta1), op.mul(d, 1 - o.beta1));
       const vNext = op.add(op.mul(v, o.beta2), op.mul(op.mul(d, d), 1 - o.beta2));
       const denom = op.add(op.mul(op.sqrt(vNext), invBc2Sqrt), o.eps);
-      const next = op.sub(base, op.mul(stepSize, op.div(mNext, denom)));
+      const next = op.reshape(op.sub(base, op.mul(stepSize, op.div(mNext, denom))), p.shape as number[]);
       return { param: p, next, m, mNext, v, vNext };
     });
     return { updates, gradNorm };

@@ -75,7 +75,8 @@ export function compileTraining(g: Graph, loss: Value, o: CompileOptions = {}): 
     state.push({ input: u.param.name, output: nextName(u.param.name), kind: 'param', dtype: u.param.dtype, shape, init: g.paramData(u.param.name) });
     for (const [m, next] of [[u.m, u.mNext], [u.v, u.vNext]] as const) {
       g.output(next, nextName(m.name));
-      state.push({ input: m.name, output: nextName(m.name), kind: 'moment', dtype: m.dtype, shape, init: allocTyped(m.dtype, shape.reduce((a, b) => a * b, 1)) });
+      const flat = staticShape(m.shape, m.name);
+      state.push({ input: m.name, output: nextName(m.name), kind: 'moment', dtype: m.dtype, shape: flat, init: allocTyped(m.dtype, flat.reduce((a, b) => a * b, 1)) });
     }
   }
   const bufferUpdates = new Map([...g.bufferUpdates, ...(o.bufferUpdates ?? new Map())]);

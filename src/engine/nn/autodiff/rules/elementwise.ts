@@ -10,7 +10,8 @@ export const elementwiseGrads: Record<string, GradRule> = {
   Sub: ({ node, dy: [d], need }) => [unbroadcast(d!, node.inputs[0]!.shape), need[1] ? unbroadcast(op.neg(d!), node.inputs[1]!.shape) : undefined],
   Mul: ({ node, dy: [d], need }) => {
     const [a, b] = node.inputs as [NonNullable<(typeof node.inputs)[0]>, NonNullable<(typeof node.inputs)[0]>];
-    return [need[0] ? unbroadcast(op.mul(d!, b), a.shape) : undefined, need[1] ? unbroadcast(op.mul(d!, a), b.shape) : undefined];
+    const y = node.outputs[0];
+    return [need[0] ? unbroadcast(op.mul(unexpanded(d!, b, y), b), a.shape) : undefined, need[1] ? unbroadcast(op.mul(unexpanded(d!, a, y), a), b.shape) : undefined];
   },
   Div: ({ node, dy: [d], need }) => {
     const [a, b] = [node.inputs[0]!, node.inputs[1]!];
@@ -47,7 +48,7 @@ export const elementwiseGrads: Record<string, GradRule> = {
     const y = node.outputs[0];
     return [op.mul(d!, op.sub(1, op.mul(y, y)))];
   },
-  Exp: ({ node, dy: [d] }) => [op.mul(d!, node.outputs[0])],
+  Exp: ({ node, dy: [d] }) => [op.mul(unexpanded(d!, node.outputs[0], node.outputs[0]), node.outputs[0])],
   Log: ({ node, dy: [d] }) => [op.div(d!, node.inputs[0]!)],
   Sqrt: ({ node, dy: [d] }) => [op.div(op.mul(d!, 0.5), node.outputs[0])],
   Reciprocal: ({ node, dy: [d] }) => {
@@ -90,4 +91,15 @@ function minMax(g: Graph, a: Value, b: Value, d: Value, wins: 'Greater' | 'Less'
   const share = op.add(maskAs(g.op1(wins, [a, b]), d), op.mul(maskAs(g.op1('Equal', [a, b]), d), g.scalar(0.5, dt)));
   const other = op.sub(g.scalar(1, dt), share);
   return [unbroadcast(op.mul(d, share), a.shape), unbroadcast(op.mul(d, other), b.shape)];
+}
+
+/**
+ * When `d` is an Expand that autodiff emitted (a reduction's gradient) and `other` already has the full output
+ * shape `y`, multiplying by the Expand's input broadcasts to the same result without materialising the expansion.
+ */
+function unexpanded(d: Value, other: Value, y: Value): Value {
+  const p = d.producer;
+  if (!p || p.opType !== 'Expand' || !p.name.startsWith('grad/')) return d;
+  const same = other.shape.length === y.shape.length && other.shape.every((v, i) => v === y.shape[i]);
+  return same ? p.inputs[0]! : d;
 }

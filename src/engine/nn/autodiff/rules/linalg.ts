@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from '../../../../shared/errors';
 import { float } from '../../attrs';
 import { intAttr, intsAttr, stringAttr } from '../../attrs';
-import type { Value } from '../../graph';
+import type { Graph, Value } from '../../graph';
 import * as op from '../../ops';
 import type { GradRule } from '../grad';
 import { unbroadcast } from '../helpers';
@@ -78,25 +78,56 @@ export const linalgGrads: Record<string, GradRule> = {
       }
     }
     if (need[1]) {
-      const dyFlat = op.reshape(d!, [0, co, -1]);
-      if (pointwise) {
-        dw = op.reshape(op.reduceSum(op.matmul(dyFlat, op.transpose(op.reshape(x, [0, ci, -1]), [0, 2, 1])), [0], false), [co, ci, 1, 1]);
-      } else {
-        if (typeof ho !== 'number' || typeof wo !== 'number') throw new InvalidArgumentError(`Conv weight gradients need static output sizes, got ${d!.toString()}.`);
-        // One GEMM per kernel tap against a strided window of the padded input: no im2col matrix is assembled.
-        const xp = p.some((v) => v !== 0) ? g.op1('Pad', [x, g.ints([0, 0, p[0], p[1], 0, 0, p[2], p[3]])]) : x;
-        const taps: Value[] = [];
-        for (let i = 0; i < k[0]; i++) {
-          for (let j = 0; j < k[1]; j++) {
-            const [y0, x0] = [i * dl[0], j * dl[1]];
-            const win = op.reshape(op.slice(xp, [y0, x0], [y0 + s[0] * (ho - 1) + 1, x0 + s[1] * (wo - 1) + 1], [2, 3], [s[0], s[1]]), [0, ci, -1]);
-            taps.push(op.unsqueeze(op.reduceSum(op.matmul(dyFlat, op.transpose(win, [0, 2, 1])), [0], false), [2]));
-          }
-        }
-        dw = op.reshape(op.concat(taps, 2), [co, ci, k[0], k[1]]);
-      }
+      if (typeof ho !== 'number' || typeof wo !== 'number') throw new InvalidArgumentError(`Conv weight gradients need static output sizes, got ${d!.toString()}.`);
+      dw = convWeightGrad(g, x, d!, { k, s, p, dl, co, ci, ho, wo, pointwise });
     }
     const db = b && need[2] ? op.reduceSum(d!, [0, 2, 3], false) : undefined;
     return [dx, dw, db];
   },
 };
+
+interface ConvGeometry {
+  k: readonly number[];
+  s: readonly number[];
+  p: readonly number[];
+  dl: readonly number[];
+  co: number;
+  ci: number;
+  ho: number;
+  wo: number;
+  pointwise: boolean;
+}
+
+/**
+ * dW[co, ci, i, j] = Σ_{n, y, x} dY[n, co, y, x] · Xpad[n, ci, y·s + i·dl, x·s + j·dl]: one GEMM per kernel tap
+ * against a strided window of the padded input (no im2col matrix). Two layouts, chosen by the bytes they move:
+ * batched GEMMs [N, Co, P]·[N, P, Ci] summed over N (cheap when Co·Ci is small next to the maps), or the batch
+ * folded into the GEMM's inner dimension after moving it behind the channels ([Co, N·P]·[N·P, Ci]), which avoids
+ * an [N, Co, Ci] temporary per tap when the channel counts are large (UPerNet's 2048→512 fuse conv, 8×8 taps).
+ */
+function convWeightGrad(g: Graph, x: Value, d: Value, c: ConvGeometry): Value {
+  const { k, s, p, dl, co, ci, ho, wo } = c;
+  const n = x.shape[0];
+  const taps = k[0] * k[1];
+  const hp = (x.shape[2] as number) + p[0] + p[2];
+  const wp = (x.shape[3] as number) + p[1] + p[3];
+  const folded = typeof n === 'number' && taps * co * ci > co * ho * wo + ci * hp * wp;
+  const xp = p.some((v) => v !== 0) ? g.op1('Pad', [x, g.ints([0, 0, p[0], p[1], 0, 0, p[2], p[3]])]) : x;
+  const window = (src: Value, i: number, j: number) => {
+    if (c.pointwise) return src;
+    const [y0, x0] = [i * dl[0], j * dl[1]];
+    return op.slice(src, [y0, x0], [y0 + s[0] * (ho - 1) + 1, x0 + s[1] * (wo - 1) + 1], [2, 3], [s[0], s[1]]);
+  };
+  const perTap: Value[] = [];
+  if (folded) {
+    const rows = (n as number) * ho * wo;
+    const dyT = op.reshape(op.transpose(op.reshape(d, [n as number, co, ho * wo]), [1, 0, 2]), [co, rows]);
+    const xpT = op.transpose(xp, [1, 0, 2, 3]);
+    for (let i = 0; i < k[0]; i++) for (let j = 0; j < k[1]; j++) perTap.push(op.matmul(dyT, op.transpose(op.reshape(window(xpT, i, j), [ci, rows]), [1, 0])));
+  } else {
+    const dyFlat = op.reshape(d, [0, co, -1]);
+    for (let i = 0; i < k[0]; i++) for (let j = 0; j < k[1]; j++) perTap.push(unbroadcast(op.matmul(dyFlat, op.transpose(op.reshape(window(xp, i, j), [0, ci, -1]), [0, 2, 1])), [co, ci]));
+  }
+  if (perTap.length === 1) return op.reshape(perTap[0], [co, ci, k[0], k[1]]);
+  return op.reshape(op.concat(perTap.map((t) => op.reshape(t, [co, ci, 1])), 2), [co, ci, k[0], k[1]]);
+}
