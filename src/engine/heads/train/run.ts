@@ -41,7 +41,7 @@ export interface TrainRun {
   readonly onStatus?: (message: string) => void;
   readonly onTiles?: (done: number, total: number, message: string) => void;
   readonly onStep?: (e: { epoch: number; step: number; totalSteps: number; loss: number; lr: number }) => void;
-  readonly onEval?: (e: { epoch: number; step: number; metric: number; best: number }) => void;
+  readonly onEval?: (e: { epoch: number; step: number; metric: number; best: number; holdoutLoss?: number }) => void;
 }
 
 export function metricsSummary(m: SegmentationMetrics | ClassificationMetrics | null): MetricsSummary | null {

@@ -52,7 +52,8 @@ export interface TrainHeadOptions {
   /** Start from these weights (fine-tuning); default the initialisers. */
   readonly initial?: ReadonlyMap<string, TypedArray>;
   readonly signal?: AbortSignal;
-  readonly onProgress?: (e: ProgressEvent & { phase?: string }) => void;
+  /** Step, epoch and evaluation events of the nn fit loop; evaluations also carry the mean holdout loss. */
+  readonly onProgress?: (e: ProgressEvent & { holdoutLoss?: number }) => void;
   readonly onStatus?: (message: string) => void;
 }
 
@@ -177,6 +178,7 @@ export async function trainHead(o: TrainHeadOptions): Promise<TrainedHead> {
   let lastConfusion: ConfusionMatrix | null = null;
   const confusions = new Map<number, ConfusionMatrix>();
   let trainer: Trainer | null = null;
+  let lastHoldoutLoss = Number.NaN;
 
   const validate = async (routing: MoeRouting): Promise<number> => {
     if (!evalSession || evalRouting !== routing) {
@@ -226,6 +228,7 @@ export async function trainHead(o: TrainHeadOptions): Promise<TrainedHead> {
     // Ties of the score (common early on, when every holdout pixel gets one class) go to the lower holdout loss;
     // 1e-9 is below the resolution of the score, so the loss never outweighs a real difference.
     const score = seg ? segmentationMetrics(cm).mIoU : classificationMetrics(cm).accuracy;
+    lastHoldoutLoss = counted ? nll / counted : Number.NaN;
     return score - 1e-9 * (counted ? nll / counted : 0);
   };
 
@@ -236,7 +239,7 @@ export async function trainHead(o: TrainHeadOptions): Promise<TrainedHead> {
     const result: FitResult = await fit(trainer, {
       data, epochs: totalEpochs, lr, signal: o.signal, patience: hold.length ? recipe.patience : undefined,
       validate: hold.length ? () => validate(routingNow()) : undefined,
-      onProgress: (e) => o.onProgress?.(e),
+      onProgress: (e) => o.onProgress?.(e.kind === 'eval' ? { ...e, holdoutLoss: lastHoldoutLoss } : e),
     });
     const losses = result.losses;
     const evaluations = result.evaluations;
