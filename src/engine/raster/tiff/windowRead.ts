@@ -38,6 +38,22 @@ async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Pro
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+/** Copies one sample of rows [y0, y1) of a decoded block into a window array (a strided copy, or set() when contiguous). */
+function copyRows(
+  block: TypedArray, dst: TypedArray, spp: number, sample: number, y0: number, y1: number, blockTop: number, blockWidth: number,
+  srcCol: number, dstWidth: number, dstTop: number, dstCol: number, n: number,
+): void {
+  for (let y = y0; y < y1; y++) {
+    const src = ((y - blockTop) * blockWidth + srcCol) * spp + sample;
+    const d = (y - dstTop) * dstWidth + dstCol;
+    if (spp === 1) {
+      dst.set(block.subarray(src, src + n), d);
+    } else {
+      for (let k = 0, si = src; k < n; k++, si += spp) dst[d + k] = block[si];
+    }
+  }
+}
+
 export async function readImageWindow(
   r: ImageReader, win: PixelWindow, samples: readonly number[], fill: number, signal?: AbortSignal,
 ): Promise<TypedArray[]> {
@@ -74,20 +90,15 @@ export async function readImageWindow(
     const cy0 = Math.max(y0, by * bh);
     const cy1 = Math.min(y1, by * bh + rows);
     const n = cx1 - cx0;
-    for (let i = 0; i < samples.length; i++) {
-      const s = samples[i];
-      if (img.planar === 2 && s !== plane) continue;
-      const dst = out[i];
-      const sOff = img.planar === 1 ? s : 0;
-      for (let y = cy0; y < cy1; y++) {
-        const srcRow = ((y - by * bh) * bw + (cx0 - bx * bw)) * spp + sOff;
-        const dstRow = (y - win.y) * W + (cx0 - win.x);
-        if (spp === 1) {
-          dst.set(block.subarray(srcRow, srcRow + n), dstRow);
-        } else {
-          for (let k = 0, si = srcRow; k < n; k++, si += spp) dst[dstRow + k] = block[si];
-        }
+    if (img.planar === 2) {
+      for (let i = 0; i < samples.length; i++) {
+        if (samples[i] !== plane) continue;
+        copyRows(block, out[i], 1, 0, cy0, cy1, by * bh, bw, cx0 - bx * bw, W, win.y, cx0 - win.x, n);
       }
+      return;
+    }
+    for (let i = 0; i < samples.length; i++) {
+      copyRows(block, out[i], spp, samples[i], cy0, cy1, by * bh, bw, cx0 - bx * bw, W, win.y, cx0 - win.x, n);
     }
   });
   return out;
