@@ -46,3 +46,16 @@ describe('job hub', () => {
     expect(jobs.cancel(jobId)).toBe(false);
   });
 });
+
+describe('disagreement', () => {
+  it('counts heads that differ from the per-pixel majority, and marks nodata', async () => {
+    const { disagreement } = await import('../../src/engine/api/compareJob');
+    const a = [0, 1, 2, 1, 255, 3];
+    const b = [0, 1, 1, 2, 0, 3];
+    const c = [0, 2, 0, 2, 0, 4];
+    // pixel 0: all agree; 1: 1,1,2 → one differs; 2: 2,1,0 → no majority, two differ; 3: 1,2,2 → one; 4: nodata; 5: 3,3,4 → one
+    const { counts, fraction } = disagreement([a, b, c], 6);
+    expect([...counts]).toEqual([0, 1, 2, 1, 255, 1]);
+    expect(fraction).toBeCloseTo(4 / 5, 12);
+  });
+});

@@ -89,3 +89,66 @@ describe('train → segment', () => {
     expect((await engine['models.list']({} as never)).heads).toHaveLength(1);
   });
 });
+
+describe('export and compare', () => {
+  let resultId = '';
+
+  it('exports the mask as GeoTIFF and polygons as GeoPackage/Shapefile/GeoJSON that GDAL reads', async () => {
+    const h = await engine['raster.open']({ path: sampleScene });
+    const t = await engine['segment.start']({ rasterId: h.rasterId, aoi: { crs: 'EPSG:31985', geometry: sq(290000, 9112000, 6000) }, backboneId: 'pixels', headId: trained.head.id, tileSize: 256, overlap: 32, bands: null, probabilities: true });
+    const o = await engine.jobs.settled(t.jobId);
+    if (o?.status !== 'succeeded' || o.result.kind !== 'segment') throw new Error(JSON.stringify(o));
+    resultId = o.result.segment.resultId;
+    const vector = { simplifyTolerance: 0, minArea: 0, crs: null, classIds: null };
+    const tif = join(dir, 'out', 'mask');
+    const e1 = await engine.jobs.settled((await engine['export.start']({ resultId, format: 'mask-geotiff', path: tif, vector })).jobId);
+    expect(e1?.status).toBe('succeeded');
+    const info = JSON.parse(execFileSync('gdalinfo', ['-json', `${tif}.tif`], { encoding: 'utf8' }));
+    expect(info.metadata.IMAGE_STRUCTURE.LAYOUT).toBe('COG');
+    expect(info.bands[0].colorTable).toBeDefined();
+    const preview = await engine['export.preview']({ resultId, format: 'geopackage', vector });
+    expect(preview.featureCount).toBeGreaterThan(0);
+    for (const [format, file] of [['geopackage', 'polys.gpkg'], ['shapefile', 'polys.shp'], ['geojson', 'polys.geojson']] as const) {
+      const path = join(dir, 'out', file);
+      const out = await engine.jobs.settled((await engine['export.start']({ resultId, format, path, vector })).jobId);
+      expect(out?.status, JSON.stringify(out)).toBe('succeeded');
+      // ogrinfo counts the features GDAL reads; exact pixel edges, so the count equals the preview's.
+      const summary = execFileSync('ogrinfo', ['-so', '-al', path], { encoding: 'utf8' });
+      expect(summary).toMatch(new RegExp(`Feature Count: ${preview.featureCount}\\b`));
+      expect(summary).toMatch(/class_name/);
+    }
+    // Reprojected output: GeoJSON is WGS 84 whatever is asked (RFC 7946); a GeoPackage in EPSG:4326 says so.
+    const wgs = join(dir, 'out', 'wgs.gpkg');
+    await engine.jobs.settled((await engine['export.start']({ resultId, format: 'geopackage', path: wgs, vector: { ...vector, crs: 'EPSG:4326' } })).jobId);
+    expect(execFileSync('ogrinfo', ['-so', '-al', wgs], { encoding: 'utf8' })).toMatch(/WGS 84/);
+    await expect(engine['export.start']({ resultId, format: 'shapefile', path: join(dir, 'x.gpkg'), vector })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('compares two heads: a disagreement raster and per-class scores on the holdout labels', async () => {
+    const h = await engine['raster.open']({ path: sampleScene });
+    const t2 = await engine['train.start']({ rasterId: h.rasterId, name: 'forest-sea-concat', backboneId: 'pixels', fusion: 'concat', size: 'light', classes, labels, holdoutFraction: 0.3, maxEpochs: 2, seed: 3, tileSize: 256, overlap: 32 });
+    const o2 = await engine.jobs.settled(t2.jobId);
+    if (o2?.status !== 'succeeded' || o2.result.kind !== 'train') throw new Error(JSON.stringify(o2));
+    const c = await engine['compare.start']({ rasterId: h.rasterId, aoi: null, headIds: [trained.head.id, o2.result.train.head.id], holdout: labels, tileSize: 256, overlap: 32 });
+    const oc = await engine.jobs.settled(c.jobId);
+    if (oc?.status !== 'succeeded' || oc.result.kind !== 'compare') throw new Error(JSON.stringify(oc));
+    const cmp = oc.result.compare;
+    expect(cmp.results.map((r) => r.fusion)).toEqual(['gw', 'concat']);
+    // The disagreement raster counts, per pixel, the heads that differ from the majority: recompute it from the masks.
+    const read = (p: string) => execFileSync('gdal_translate', ['-q', '-of', 'AAIGrid', p, '/vsistdout/'], { encoding: 'utf8', maxBuffer: 1 << 26 }).split('\n').filter((l) => /^\s*[-\d]/.test(l)).join(' ').trim().split(/\s+/).map(Number);
+    const a = read(cmp.results[0]!.mask.info.path);
+    const b = read(cmp.results[1]!.mask.info.path);
+    const d = read(cmp.disagreement.info.path);
+    let differ = 0;
+    for (let i = 0; i < d.length; i++) {
+      expect(d[i]).toBe(a[i] === b[i] ? 0 : 1);
+      if (a[i] !== b[i]) differ++;
+    }
+    expect(cmp.disagreementFraction).toBeCloseTo(differ / d.length, 12);
+    expect(cmp.metrics).toHaveLength(2);
+    for (const m of cmp.metrics) {
+      expect(m.metrics).not.toBeNull();
+      expect(m.metrics!.perClass.find((k) => k.name === 'Forest')!.support).toBeGreaterThan(0);
+    }
+  });
+});

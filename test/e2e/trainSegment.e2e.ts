@@ -113,6 +113,58 @@ describe('label → train → segment', () => {
     await s.shot('mask');
   });
 
+  it('exports the result as GeoPackage and GeoTIFF; GDAL reads the files back', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { join } = await import('node:path');
+    await s.page.keyboard.press('Control+e');
+    await s.page.waitForSelector('.modal[aria-label="Export results"]');
+    await s.page.selectOption('[data-testid=export-format]', 'geopackage');
+    const gpkg = join(s.workDir, 'segmentation.gpkg');
+    await s.page.fill('[data-testid=export-path]', gpkg);
+    await s.page.click('[data-testid=export-preview]');
+    const countText = (await s.page.locator('[data-testid=export-count]').textContent())!;
+    const count = Number(/^([\d,]+) features/.exec(countText)![1]!.replace(/,/g, ''));
+    expect(count).toBeGreaterThan(0);
+    await s.shot('export-dialog');
+    await s.page.click('[data-testid=export-run]');
+    await s.page.locator('.modal [data-testid=job-done]').waitFor({ timeout: 60_000 });
+    const summary = execFileSync('ogrinfo', ['-so', '-al', gpkg], { encoding: 'utf8' });
+    expect(summary).toMatch(new RegExp(`Feature Count: ${count}\\b`));
+    expect(summary).toMatch(/SIRGAS 2000 \/ UTM zone 25S/);
+    await s.page.selectOption('[data-testid=export-format]', 'mask-geotiff');
+    const tif = join(s.workDir, 'classes.tif');
+    await s.page.fill('[data-testid=export-path]', tif);
+    await s.page.click('[data-testid=export-run]');
+    await s.page.waitForFunction((p) => (window as any).__sdfModel && Object.values((window as any).__sdfModel.jobs.get()).some((j: any) => j.kind === 'export' && j.outcome?.status === 'succeeded' && j.outcome.result.export.files[0] === p), tif);
+    const info = JSON.parse(execFileSync('gdalinfo', ['-json', tif], { encoding: 'utf8' }));
+    expect(info.size).toEqual([349, 352]);
+    expect(info.bands[0].colorTable).toBeDefined();
+    await s.page.keyboard.press('Escape');
+  });
+
+  it('compares the GW head with a second (concatenation) head: synchronized maps, disagreement layer, scores', async () => {
+    await s.page.click('[data-tab=train]');
+    await s.page.selectOption('[data-testid=train-fusion]', 'concat');
+    await s.page.fill('[data-testid=train-epochs]', '2');
+    await s.page.click('[data-testid=train]');
+    await s.page.waitForSelector('[data-testid=train-result]', { timeout: 380_000 });
+    await s.page.click('[data-tab=compare]');
+    const boxes = s.page.locator('[data-testid=compare-panel] .head-list input[type=checkbox]');
+    await expect(boxes.count()).resolves.toBe(2);
+    await boxes.nth(0).check();
+    await boxes.nth(1).check();
+    await s.page.click('[data-testid=run-compare]');
+    await s.page.waitForSelector('[data-testid=compare-metrics]', { timeout: 120_000 });
+    const header = await s.page.locator('[data-testid=compare-metrics] thead th').allTextContents();
+    expect(header.slice(1)).toEqual(['GW', 'CONCAT']);
+    await s.page.waitForSelector('[data-kind=disagreement]');
+    await s.page.click('[data-testid=show-compare]');
+    await s.page.waitForSelector('[data-testid=compare-view] .compare-cell .map canvas', { timeout: 30_000 });
+    await s.page.waitForTimeout(2000);
+    await s.shot('compare');
+    await expect(s.page.locator('[data-testid=compare-view] .compare-bar').textContent()).resolves.toMatch(/heads disagree on [\d.]+% of pixels/);
+  }, 600_000);
+
   it('logged no page errors', () => {
     expect(s.errors).toEqual([]);
   });

@@ -10,6 +10,9 @@ import { listBackbones } from './models';
 import { notImplemented } from './notImplemented';
 import type { RasterRegistry } from './rasters';
 import { estimateSegment, runSegment } from './segmentJob';
+import { checkCompareRequest, runCompare } from './compareJob';
+import { exportPath, previewExport, runExport } from './exportJob';
+import { loadResult } from './results';
 import { checkTrainRequest, runTraining } from './trainJob';
 import { listModels } from '../backbone/modelStore';
 
@@ -78,13 +81,17 @@ export function analysisMethods(d: AnalysisDeps): AnalysisMethods {
       return d.jobs.start('train', `Training "${r.name}"`, null, async (ctx) => ({ kind: 'train', train: await runTraining(r, path, ctx, d) }));
     },
     'compare.start': async (r: CompareRequest) => {
-      void r;
-      throw notImplemented('Comparing heads', 'the comparison job is not wired into the app yet (the CLI has `satdifuser compare`)');
+      d.rasters.get(r.rasterId);
+      checkCompareRequest(r);
+      for (const id of r.headIds) d.heads.folder(id);
+      return d.jobs.start('compare', `Comparing ${r.headIds.length} heads`, null, async (ctx) => ({ kind: 'compare', compare: await runCompare(r, ctx, segDeps) }));
     },
-    'export.preview': async () => { throw notImplemented('Export preview', 'the export job is not wired into the app yet'); },
+    'export.preview': async (r) => previewExport(d.dataDir, r),
     'export.start': async (r: ExportRequest) => {
       if (!r.path) throw new InvalidArgumentError('Choose where to save the export.');
-      throw notImplemented('Export', 'the export job is not wired into the app yet');
+      exportPath(r.format, r.path);
+      loadResult(d.dataDir, r.resultId);
+      return d.jobs.start('export', `Exporting to ${r.path.split(/[\\/]/).pop()}`, null, async (ctx) => ({ kind: 'export', export: await runExport(d.dataDir, r, ctx) }));
     },
   };
 }

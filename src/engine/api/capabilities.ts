@@ -2,7 +2,8 @@
 // why a control is disabled; entries flip to available as those parts are wired into the Engine service.
 import type { Capability, CapabilityStatus } from '../../shared/contract';
 
-const missing = (reason: string): CapabilityStatus => ({ available: false, reason });
+/** For a capability whose engine part is missing or fails to load (with the reason a user can act on). */
+export const unavailable = (reason: string): CapabilityStatus => ({ available: false, reason });
 
 export function capabilities(): Record<Capability, CapabilityStatus> {
   return {
@@ -13,9 +14,9 @@ export function capabilities(): Record<Capability, CapabilityStatus> {
     cog: { available: true },
     segment: { available: true },
     train: { available: true },
-    compare: missing('Comparing heads is not wired into the app yet (the CLI has `satdifuser compare`).'),
-    exportRaster: missing('Exporting results is not wired into the app yet.'),
-    exportVector: missing('Exporting results is not wired into the app yet.'),
+    compare: { available: true },
+    exportRaster: { available: true },
+    exportVector: { available: true },
     heads: { available: true },
   };
 }

@@ -4,7 +4,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { ExecutionProviderStatus, SegmentOutput, SegmentRequest } from '../../shared/contract';
+import type { ExecutionProviderStatus, FusionStrategy, SegmentOutput, SegmentRequest } from '../../shared/contract';
+import { saveResult } from './results';
 import { CancelledError, deserializeError, InvalidArgumentError } from '../../shared/errors';
 import type { JobEstimate } from '../../shared/jobs';
 import { parseCrs } from '../geo/crs';
@@ -112,9 +113,13 @@ export async function runSegment(r: SegmentRequest, ctx: JobContext, deps: Segme
     }, { signal: ctx.signal, onEvent: (e) => ctx.report(e) });
     if (outcome.status === 'failed') throw deserializeError(outcome.reason);
     if (outcome.status === 'cancelled') throw new CancelledError('Segmentation');
+    await saveResult({
+      resultId, dir, maskPath, probabilitiesPath, classes: p.predictor.classes, headId: r.headId, headName: p.head.card.name,
+      fusion: p.head.card.spec.fusion as FusionStrategy, model: p.backbone.ref.id, source: p.source.info.path,
+    });
     const mask = await deps.rasters.open(maskPath);
     const probabilities = probabilitiesPath ? await deps.rasters.open(probabilitiesPath) : null;
-    return { resultId, headId: r.headId, fusion: p.head.card.spec.fusion, classes: p.predictor.classes, mask, probabilities };
+    return { resultId, headId: r.headId, fusion: p.head.card.spec.fusion as FusionStrategy, classes: p.predictor.classes, mask, probabilities };
   } finally {
     await p.release();
   }

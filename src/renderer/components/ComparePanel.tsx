@@ -50,7 +50,8 @@ export function ComparePanel({ onShow }: { onShow: (v: { jobId: string; mode: 's
           <option value="swipe">Swipe between two heads</option>
         </select>
       </label>
-      <label className="check"><input type="checkbox" checked={useHoldout} onChange={(e) => setUseHoldout(e.target.checked)} /> Score on my labels ({labels} polygons)</label>
+      <label className="check"><input type="checkbox" checked={useHoldout} onChange={(e) => setUseHoldout(e.target.checked)} /> Score on my label polygons ({labels})</label>
+      {useHoldout && <p className="note">Scores use every label polygon, including those the heads trained on; for an unbiased comparison, draw fresh polygons the heads have not seen.</p>}
       <div className="buttons">
         <button className="primary" onClick={() => void run()} data-testid="run-compare">Compare</button>
       </div>

@@ -1,6 +1,6 @@
 // Export: mask or probabilities as GeoTIFF, or polygons as Shapefile / GeoPackage / GeoJSON, with simplification,
 // minimum area and output CRS, and a preview of how many features the vector export will write.
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { ExportFormat, ExportPreview, VectorExportOptions } from '../../shared/contract';
 import { useModel, useProject } from '../AppContext';
 import { useStore } from '../state/store';
@@ -20,7 +20,14 @@ export function ExportDialog() {
   const model = useModel();
   const results = useStore(model.results, (s) => s.segments);
   const crs = useProject((s) => s.content.crs);
-  const list = Object.values(results);
+  const layers = useProject((s) => s.content.layers);
+  // Results shown as mask layers (this session's or a reopened project's), newest last.
+  const list = useMemo(() => {
+    const out = new Map<string, string>();
+    for (const l of layers) if (l.kind === 'mask' && l.resultId) out.set(l.resultId, l.name);
+    for (const r of Object.values(results)) if (!out.has(r.resultId)) out.set(r.resultId, `${r.fusion.toUpperCase()} result`);
+    return [...out].map(([resultId, name]) => ({ resultId, name }));
+  }, [layers, results]);
   const [resultId, setResultId] = useState(list[list.length - 1]?.resultId ?? '');
   const [format, setFormat] = useState<ExportFormat>('mask-geotiff');
   const [path, setPath] = useState('');
@@ -68,9 +75,9 @@ export function ExportDialog() {
       <button className="primary" onClick={() => void doExport()} data-testid="export-run">Export</button>
     </>}>
       <label className="field"><span>Result</span>
-        <select value={resultId} onChange={(e) => setResultId(e.target.value)}>
+        <select value={resultId} onChange={(e) => setResultId(e.target.value)} data-testid="export-result">
           {list.length === 0 && <option value="">— no segmentation result in this session yet —</option>}
-          {list.map((r) => <option key={r.resultId} value={r.resultId}>{r.fusion.toUpperCase()} head {r.headId.slice(0, 8)} · {r.classes.length} classes</option>)}
+          {list.map((r) => <option key={r.resultId} value={r.resultId}>{r.name}</option>)}
         </select>
       </label>
       <label className="field"><span>Format</span>
@@ -79,7 +86,7 @@ export function ExportDialog() {
         </select>
       </label>
       <div className="field"><span>File</span>
-        <div className="path-row"><input value={path} placeholder={`…/segmentation${ext}`} onChange={(e) => setPath(e.target.value)} /><button onClick={() => void choosePath()}>Browse…</button></div>
+        <div className="path-row"><input data-testid="export-path" value={path} placeholder={`…/segmentation${ext}`} onChange={(e) => setPath(e.target.value)} /><button onClick={() => void choosePath()}>Browse…</button></div>
       </div>
       {isVector && (
         <fieldset>
