@@ -43,7 +43,9 @@ describe('train → segment', () => {
     expect(trained.metrics.perClass.find((c) => c.name === 'Sea')!.support).toBeGreaterThan(0);
     const losses = events.filter((e) => e.topic === 'job.loss' && e.jobId === t.jobId);
     expect(losses.length).toBeGreaterThan(2);
-    expect(losses.every((e) => e.topic === 'job.loss' && Number.isFinite(e.point.trainLoss))).toBe(true);
+    // Step points carry the training loss; evaluation points add the holdout loss.
+    expect(losses.filter((e) => e.topic === 'job.loss' && e.point.holdoutLoss === null).every((e) => e.topic === 'job.loss' && Number.isFinite(e.point.trainLoss))).toBe(true);
+    expect(losses.some((e) => e.topic === 'job.loss' && e.point.holdoutLoss !== null && e.point.holdoutLoss > 0)).toBe(true);
     const listed = (await engine['models.list']({} as never)).heads;
     expect(listed.map((x) => x.id)).toEqual([trained.head.id]);
     expect(listed[0]!.metrics?.mIoU).toBeCloseTo(trained.metrics.mIoU, 12);

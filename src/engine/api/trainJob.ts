@@ -31,6 +31,8 @@ export async function runTraining(r: TrainRequest, rasterPath: string, ctx: JobC
   const { id, folder } = deps.heads.newFolder();
   const started = performance.now();
   let lastStep = 0;
+  let lastLoss = NaN;
+  let lastLr = 0;
   try {
     const card = await trainFromDataset({
       task: 'seg', fusion: r.fusion, size: r.size, backbone: r.backboneId || 'default',
@@ -41,12 +43,19 @@ export async function runTraining(r: TrainRequest, rasterPath: string, ctx: JobC
       onTiles: (done, total, message) => ctx.progress({ phase: 'preparing', done, total, unit: 'tiles', rate: 0, etaSeconds: null, elapsedSeconds: (performance.now() - started) / 1000, cacheHits: 0, message }),
       onStep: (e) => {
         lastStep = e.step;
+        lastLoss = e.loss;
+        lastLr = e.lr;
         const elapsed = (performance.now() - started) / 1000;
         ctx.loss({ epoch: e.epoch, step: e.step, trainLoss: e.loss, holdoutLoss: null, learningRate: e.lr });
         const rate = elapsed > 0 ? e.step / elapsed : 0;
         ctx.progress({ phase: 'tiles', done: e.step, total: e.totalSteps, unit: 'steps', rate, etaSeconds: rate > 0 ? (e.totalSteps - e.step) / rate : null, elapsedSeconds: elapsed, cacheHits: 0 });
       },
-      onEval: (e) => ctx.log(`epoch ${e.epoch}: holdout score ${(e.metric * 100).toFixed(1)} % (best ${(e.best * 100).toFixed(1)} %)`),
+      onEval: (e) => {
+        ctx.log(`epoch ${e.epoch}: holdout score ${(e.metric * 100).toFixed(1)} % (best ${(e.best * 100).toFixed(1)} %)`);
+        if (e.holdoutLoss !== undefined && Number.isFinite(e.holdoutLoss)) {
+          ctx.loss({ epoch: e.epoch, step: e.step, trainLoss: lastLoss, holdoutLoss: e.holdoutLoss, learningRate: lastLr });
+        }
+      },
     });
     const metrics = headMetrics(card);
     if (!metrics) throw new InvalidArgumentError('The head trained but has no holdout metrics (no holdout pixels).', 'Draw more label polygons so some can be held out.');
