@@ -47,8 +47,11 @@ export async function openBackbone(choice: string, o: OpenBackboneOptions): Prom
   return modelBackbone(model, o, undefined, choice === 'default' ? 'default' : model.dir);
 }
 
-/** The shipped model (the one under models/); an installed model only when nothing is shipped. */
+/**
+ * The default backbone: $SATDIFUSER_DEFAULT_BACKBONE (a model folder) when set, else the model shipped under models/.
+ */
 export function defaultModelName(): string {
+  if (process.env.SATDIFUSER_DEFAULT_BACKBONE) return process.env.SATDIFUSER_DEFAULT_BACKBONE;
   const models = listModels();
   const shipped = models.find((m) => m.source === 'shipped');
   if (shipped) return shipped.dir;
