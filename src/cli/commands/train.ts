@@ -114,7 +114,7 @@ export const command: CliCommand = {
           stepBar ??= createProgress('training', ctx.stderr);
           stepBar.update({ done: e.step, total: e.totalSteps, unit: 'steps', message: `epoch ${e.epoch + 1} loss ${e.loss.toFixed(4)} lr ${e.lr.toExponential(1)}` });
         },
-        onEval: (e) => ctx.stderr.write(`\rtrain: ${e.step === 0 ? 'before training' : `epoch ${e.epoch + 1}`}: holdout ${values.task === 'seg' ? 'mIoU' : 'accuracy'} ${(100 * e.metric).toFixed(2)} % (best ${(100 * e.best).toFixed(2)} %)\x1b[K\n`),
+        onEval: (e) => ctx.stderr.write(`\rtrain: ${e.step === 0 ? 'before training' : `epoch ${e.epoch + 1}`}: holdout ${values.task === 'seg' ? 'mIoU' : 'accuracy'} ${Math.max(0, 100 * e.metric).toFixed(2)} % (best ${Math.max(0, 100 * e.best).toFixed(2)} %)\x1b[K\n`),
       });
       (stepBar as ReturnType<typeof createProgress> | null)?.finish();
       if (values.json) ctx.stdout.write(JSON.stringify(card, null, 1) + '\n');
