@@ -3,7 +3,9 @@
 // polygons or label rasters, holds part of the labels out, and writes the head (head.json + weights.safetensors).
 import { existsSync, readFileSync } from 'node:fs';
 import { InvalidArgumentError } from '../../shared/errors';
-import { parseClasses, readManifest, type Dataset } from '../../engine/heads/dataset/manifest';
+import { defaultColour, parseClasses, readManifest, type Dataset } from '../../engine/heads/dataset/manifest';
+import { polygonSamples } from '../../engine/heads/labels/polygonSamples';
+import { openRaster } from '../../engine/raster/open';
 import { parseBands } from '../../engine/heads/features/preparer';
 import { FUSIONS, SIZES, type FusionName, type HeadSizeName, type HeadTaskName } from '../../engine/heads/spec';
 import { trainFromDataset } from '../../engine/heads/train/run';
@@ -25,8 +27,9 @@ linear classifier for cls) on ONNX Runtime, evaluates it on held-out labels and 
   --size faithful|light    the release's widths (P 384, UPerNet 512, 40 epochs) or narrower and shorter for CPUs
   --backbone <model>       default (shipped model), random-init (its architecture, fresh UNet weights),
                            pixels (no backbone: the image at the same four scales), or an installed id / folder
-  --raster <r> --labels <l>  one raster (GeoTIFF, PNG, JPEG) and its labels: polygons (.geojson, .shp) with a
-                           class attribute, or a label raster on the raster's grid (class ids, 255 = ignore)
+  --raster <r> --labels <l>  one raster (GeoTIFF, PNG, JPEG) and its labels: polygons (.geojson, .shp, .gpkg) with
+                           a class attribute, or a label raster on the raster's grid (class ids, 255 = ignore);
+                           with --task cls each polygon is one sample (the square window around it)
   --dataset <manifest>     JSON array of {"raster": path, "labels": path} (seg) or {"raster", "class", "window"}
                            (cls); classes.json beside it names and colours the classes; a folder = one per class
 
@@ -85,9 +88,17 @@ export const command: CliCommand = {
     if (single) {
       const classes = typeof values.classes === 'string' ? parseClasses(JSON.parse(readFileSync(values.classes, 'utf8')), values.classes) : null;
       for (const p of [values.raster as string, values.labels as string]) if (!existsSync(p)) throw new InvalidArgumentError(`"${p}" does not exist.`, usage);
-      dataset = values.task === 'seg'
-        ? { task: 'seg', samples: [{ raster: values.raster as string, labels: values.labels as string }], classes, source: values.raster as string }
-        : (() => { throw new InvalidArgumentError('--task cls takes --dataset (a manifest with a class per raster or window, or a folder per class).', usage); })();
+      if (values.task === 'seg') {
+        dataset = { task: 'seg', samples: [{ raster: values.raster as string, labels: values.labels as string }], classes, source: values.raster as string };
+      } else {
+        // image-level labels from polygons: one sample per polygon (the square window around it)
+        const src = await openRaster(values.raster as string, { signal: ctx.signal });
+        const info = src.info;
+        await src.close();
+        const { samples, names } = polygonSamples(values.raster as string, values.labels as string, info, { classField: values['class-field'] as string | undefined, classes });
+        const named = classes ?? [...names].map(([id, name]) => ({ id, name, color: defaultColour(id) }));
+        dataset = { task: 'cls', samples, classes: named.length ? named : null, source: values.labels as string };
+      }
     } else {
       dataset = readManifest(values.dataset as string);
     }

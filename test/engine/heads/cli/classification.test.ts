@@ -32,6 +32,12 @@ describe('satdifuser train --task cls', () => {
     expect(Object.keys(s.perClass['0'])).toEqual(['f1', 'precision', 'recall']);
     expect(s.accuracy).toBeGreaterThanOrEqual(0);
     expect(s.accuracy).toBeLessThanOrEqual(1);
+    // image-level labels from polygons: one sample per polygon (21 sample-scene squares, 16-px windows)
+    const poly = cli(['train', '--task', 'cls', '--fusion', 'concat', '--size', 'light', '--backbone', 'pixels', '--raster', sampleScene, '--labels', 'test/fixtures/heads/sample_labels.geojson', '--out', join(dir, 'poly'), '--epochs', '1', '--no-cache', '--threads', '1', '--json']);
+    expect(poly.status, poly.stderr).toBe(0);
+    const pc = JSON.parse(poly.stdout);
+    expect(pc.training.samples).toBe(21);
+    expect(pc.classes.map((c: { name: string }) => c.name)).toEqual(['water', 'vegetation', 'built-up']);
     // a classification head cannot segment
     writeFileSync(join(dir, 'seg.json'), JSON.stringify([{ raster: sampleScene, labels: 'x.png' }]));
     const wrong = cli(['eval', '--head', join(dir, 'head'), '--dataset', join(dir, 'seg.json'), '--no-cache']);
