@@ -41,6 +41,16 @@ export interface SessionOptions {
   logLevel?: 0 | 1 | 2 | 3 | 4;
   /** Extra ORT session config entries (session.* keys). */
   config?: Record<string, string>;
+  /** Record per-node kernel times (onnxruntime profiling); read them with Session.profile(). */
+  profile?: boolean;
+}
+
+/** Kernel time of one node in a profiled run. */
+export interface NodeTiming {
+  node: string;
+  op: string;
+  provider: string;
+  ms: number;
 }
 
 export interface RunOptions {
@@ -84,6 +94,7 @@ function ortOptions(o: SessionOptions, provider: ProviderName, profilePrefix?: s
 
 export class Session {
   private released = false;
+  private profileDir?: string;
 
   private constructor(
     private readonly ortSession: ort.InferenceSession,
@@ -104,18 +115,22 @@ export class Session {
     const label = options.label ?? (typeof model === 'string' ? `model "${model}"` : 'the model');
     const attempts: ProviderReport['attempts'] = [];
     let lastError: unknown;
+    const profileDir = options.profile ? mkdtempSync(join(tmpdir(), 'satdifuser-profile-')) : undefined;
     for (const p of requested) {
       if (!providerInBuild(p)) {
         attempts.push({ provider: p, ok: false, reason: 'not in this onnxruntime build' });
         continue;
       }
       try {
+        const prefix = profileDir ? join(profileDir, 'run') : undefined;
         const s = await (typeof model === 'string'
-          ? ort.InferenceSession.create(model, ortOptions(options, p))
-          : ort.InferenceSession.create(model, ortOptions(options, p)));
+          ? ort.InferenceSession.create(model, ortOptions(options, p, prefix))
+          : ort.InferenceSession.create(model, ortOptions(options, p, prefix)));
         attempts.push({ provider: p, ok: true });
         const report: ProviderReport = { requested, active: p, attempts };
-        return new Session(s, s.inputMetadata.map(toIoInfo), s.outputMetadata.map(toIoInfo), report, label, model, options);
+        const session = new Session(s, s.inputMetadata.map(toIoInfo), s.outputMetadata.map(toIoInfo), report, label, model, options);
+        session.profileDir = profileDir;
+        return session;
       } catch (e) {
         lastError = e;
         attempts.push({ provider: p, ok: false, reason: String((e as Error).message ?? e).split('\n')[0].slice(0, 300) });
@@ -226,11 +241,33 @@ export class Session {
     }
   }
 
+  /**
+   * Ends profiling (the session must have been created with `profile: true`) and returns the kernel time of every
+   * node in every run since creation, in run order. Profiling cannot be restarted on the same session.
+   */
+  profile(): NodeTiming[] {
+    if (!this.profileDir) throw new InvalidArgumentError(`${this.label} was not created with profiling on.`, 'Create the session with { profile: true }.');
+    this.ortSession.endProfiling();
+    const dir = this.profileDir;
+    this.profileDir = undefined;
+    try {
+      const file = readdirSync(dir).find((f) => f.endsWith('.json'));
+      if (!file) return [];
+      const events = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { cat?: string; name?: string; dur?: number; args?: { provider?: string; op_name?: string } }[];
+      return events
+        .filter((e) => e.cat === 'Node' && e.name?.endsWith('_kernel_time'))
+        .map((e) => ({ node: e.name!.slice(0, -'_kernel_time'.length), op: e.args?.op_name ?? '', provider: providerFromOrtName(e.args?.provider ?? ''), ms: (e.dur ?? 0) / 1000 }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
   /** Frees the native session; later runs throw. Safe to call more than once. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
     await this.ortSession.release();
+    if (this.profileDir) rmSync(this.profileDir, { recursive: true, force: true });
   }
 
   get isReleased(): boolean {

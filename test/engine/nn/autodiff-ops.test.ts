@@ -94,6 +94,18 @@ describe('gradients of elementwise ops with broadcasting (float64)', () => {
       }
     });
   }
+  it('a scalar with a tensor ending in 1-sized dims (emitted on a flattened view) keeps values, shape and gradient', async () => {
+    await expectGradOk({
+      build: (g) => {
+        const x = in64(g, 'x', [3, 4, 1, 1]);
+        const y = op.add(op.mul(x, 1.5), op.div(2, op.add(op.mul(x, x), 1)));
+        expect(y.shape).toEqual([3, 4, 1, 1]);
+        expect(g.nodes.some((n) => n.opType === 'Reshape')).toBe(true);
+        return op.sub(y, g.input('s', 'float64', []));
+      },
+      feeds: { x: f64([3, 4, 1, 1], 1), s: f64([], 2) },
+    });
+  });
   it('Pow: integer exponent and tensor exponent', async () => {
     await expectGradOk({ build: (g) => op.pow(in64(g, 'a', [2, 3]), 3), feeds: { a: f64([2, 3], 1) } });
     await expectGradOk({ build: (g) => op.pow(in64(g, 'a', [2, 3]), in64(g, 'b', [3])), feeds: { a: f64([2, 3], 1, { positive: true }), b: f64([3], 2) } });

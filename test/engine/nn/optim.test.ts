@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Graph } from '../../../src/engine/nn/graph';
 import * as op from '../../../src/engine/nn/ops';
-import { adamScalars } from '../../../src/engine/nn/optim/adam';
+import { type AdamOptions, adamScalars } from '../../../src/engine/nn/optim/adam';
 import { SATDIFUSER_SCHEDULE, warmupCosineLr } from '../../../src/engine/nn/optim/schedule';
 import { compileTraining } from '../../../src/engine/nn/train/training-graph';
 import { Trainer } from '../../../src/engine/nn/train/trainer';
@@ -11,7 +11,7 @@ import { Tensor } from '../../../src/engine/runtime';
 const golden = JSON.parse(readFileSync('test/fixtures/nn/torch_golden.json', 'utf8'));
 
 /** loss = Σ p₁·G₁ + Σ p₂·G₂, so the gradient of each parameter is exactly the fed G. */
-function linearProbe(init: number[][], dtype: 'float64' | 'float32', optimizer: Parameters<typeof compileTraining>[2]['optimizer']) {
+function linearProbe(init: number[][], dtype: 'float64' | 'float32', optimizer: AdamOptions) {
   const g = new Graph({ name: 'probe' });
   const mk = dtype === 'float64' ? Float64Array : Float32Array;
   const p1 = g.param('p1', dtype, [5], mk.from(init[0]));

@@ -60,6 +60,17 @@ describe('execution providers', () => {
     await s.release();
   });
 
+  it('reports per-node kernel times from a profiled session', async () => {
+    const s = await Session.create(addModel(), { providers: ['cpu'], profile: true });
+    await s.run({ a: t([1, 2, 3], [1, 3]), b: t([1, 2, 3], [1, 3]) });
+    await s.run({ a: t([1, 2, 3], [1, 3]), b: t([1, 2, 3], [1, 3]) });
+    const timings = s.profile();
+    expect(timings.map((x) => x.op).sort()).toEqual(['Add', 'Add', 'Mul', 'Mul']);
+    expect(timings.every((x) => x.provider === 'cpu' && x.ms >= 0)).toBe(true);
+    expect(() => s.profile()).toThrow(/not created with profiling/);
+    await s.release();
+  });
+
   it('fails with a typed error when no provider works', async () => {
     await expect(Session.create(addModel(), { providers: ['dml'] })).rejects.toMatchObject({ code: 'INTERNAL', details: { attempts: [{ provider: 'dml', ok: false }] } });
   });
