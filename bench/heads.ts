@@ -15,9 +15,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { listModels, loadBackbone } from '../src/engine/backbone/modelStore';
+import { loadBackbone } from '../src/engine/backbone/modelStore';
 import { readManifest } from '../src/engine/heads/dataset/manifest';
-import { modelLayout } from '../src/engine/heads/features/extractors';
+import { defaultModelName, modelLayout } from '../src/engine/heads/features/extractors';
 import { buildHeadGraph, DROPOUT_MASK, LOGITS } from '../src/engine/heads/graph/build';
 import { MOE_DENSE } from '../src/engine/heads/graph/fusion';
 import { CLASS_WEIGHTS, compileHeadTraining, LABELS } from '../src/engine/heads/graph/training';
@@ -39,10 +39,21 @@ const DUBAI_TRAIN_TILES = 552, DUBAI_HOLDOUT_TILES = 96;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const log = (s: string) => process.stdout.write(s + '\n');
 
+function defaultModel(): string | null {
+  try {
+    return defaultModelName();
+  } catch {
+    return null;
+  }
+}
+
 function layout(): { layout: TapLayout; source: string } {
-  const shipped = listModels().find((m) => m.source === 'shipped');
-  if (shipped) return { layout: modelLayout(loadBackbone(shipped.dir), TILE), source: `the shipped model ${shipped.name}` };
-  return { layout: diffusionSatLayout([32, 64, 64, 64], TILE), source: 'the default backbone architecture (widths 32/64/64/64; no model shipped yet)' };
+  const dir = defaultModel();
+  if (dir) {
+    const m = loadBackbone(dir);
+    return { layout: modelLayout(m, TILE), source: `the default backbone ${m.name} (${dir})` };
+  }
+  return { layout: diffusionSatLayout([32, 64, 64, 64], TILE), source: 'the default backbone architecture (widths 32/64/64/64; no model installed)' };
 }
 
 function feedsFor(spec: HeadSpec, batch: number, rng: Rng, training: boolean): Record<string, Tensor> {
@@ -115,7 +126,7 @@ function torchStep(spec: HeadSpec): { stepMs: number; blas: string[]; gflops: nu
 }
 
 async function retrain(): Promise<{ seconds: number; backbone: string; mIoU: number | undefined }> {
-  const backbone = listModels().some((m) => m.source === 'shipped') ? 'default' : 'pixels';
+  const backbone = defaultModel() ? 'default' : 'pixels';
   const dir = mkdtempSync(join(tmpdir(), 'bench-heads-'));
   const store = openStore(join(dir, 'features.sqlite'));
   const manifest = join(dir, 'sample.json');
