@@ -281,7 +281,8 @@ export interface TrainRequest extends TilingSettings {
 export interface LossPoint {
   readonly epoch: number;
   readonly step: number;
-  readonly trainLoss: number;
+  /** null on a point that only reports the holdout loss (an evaluation before any training step). */
+  readonly trainLoss: number | null;
   readonly holdoutLoss: number | null;
   readonly learningRate: number;
 }

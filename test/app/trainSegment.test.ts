@@ -44,7 +44,7 @@ describe('train → segment', () => {
     const losses = events.filter((e) => e.topic === 'job.loss' && e.jobId === t.jobId);
     expect(losses.length).toBeGreaterThan(2);
     // Step points carry the training loss; evaluation points add the holdout loss.
-    expect(losses.filter((e) => e.topic === 'job.loss' && e.point.holdoutLoss === null).every((e) => e.topic === 'job.loss' && Number.isFinite(e.point.trainLoss))).toBe(true);
+    expect(losses.filter((e) => e.topic === 'job.loss' && e.point.holdoutLoss === null).every((e) => e.topic === 'job.loss' && Number.isFinite(e.point.trainLoss ?? NaN))).toBe(true);
     expect(losses.some((e) => e.topic === 'job.loss' && e.point.holdoutLoss !== null && e.point.holdoutLoss > 0)).toBe(true);
     const listed = (await engine['models.list']({} as never)).heads;
     expect(listed.map((x) => x.id)).toEqual([trained.head.id]);

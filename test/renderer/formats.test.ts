@@ -64,5 +64,9 @@ describe('loss chart', () => {
     const wide = lossChartPaths([{ ...pts[0]!, trainLoss: 100 }, { ...pts[1]!, trainLoss: 1, holdoutLoss: null }], 100, 50);
     expect(wide.log).toBe(true);
     expect(wide.train).toBe('M0.0,0.0L100.0,50.0');
+    // A holdout-only point (no training step yet) draws on the holdout line only.
+    const early = lossChartPaths([{ epoch: 0, step: 0, trainLoss: null, holdoutLoss: 2, learningRate: 0 }, ...pts], 100, 50);
+    expect(early.train).toBe('M0.0,0.0L100.0,50.0');
+    expect(early.holdout).toBe('M0.0,0.0L100.0,25.0');
   });
 });

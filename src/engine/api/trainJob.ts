@@ -53,7 +53,7 @@ export async function runTraining(r: TrainRequest, rasterPath: string, ctx: JobC
       onEval: (e) => {
         ctx.log(`epoch ${e.epoch}: holdout score ${(e.metric * 100).toFixed(1)} % (best ${(e.best * 100).toFixed(1)} %)`);
         if (e.holdoutLoss !== undefined && Number.isFinite(e.holdoutLoss)) {
-          ctx.loss({ epoch: e.epoch, step: e.step, trainLoss: lastLoss, holdoutLoss: e.holdoutLoss, learningRate: lastLr });
+          ctx.loss({ epoch: e.epoch, step: e.step, trainLoss: Number.isFinite(lastLoss) ? lastLoss : null, holdoutLoss: e.holdoutLoss, learningRate: lastLr });
         }
       },
     });

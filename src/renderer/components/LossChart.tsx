@@ -2,7 +2,7 @@
 import type { LossPoint } from '../../shared/contract';
 
 export function lossChartPaths(points: readonly LossPoint[], w: number, h: number): { train: string; holdout: string; yMin: number; yMax: number; log: boolean } {
-  const values = points.flatMap((p) => (p.holdoutLoss !== null ? [p.trainLoss, p.holdoutLoss] : [p.trainLoss])).filter((v) => Number.isFinite(v) && v > 0);
+  const values = points.flatMap((p) => [p.trainLoss, p.holdoutLoss]).filter((v): v is number => v !== null && Number.isFinite(v) && v > 0);
   if (points.length === 0 || values.length === 0) return { train: '', holdout: '', yMin: 0, yMax: 1, log: false };
   let yMin = Math.min(...values);
   let yMax = Math.max(...values);
@@ -22,6 +22,7 @@ export function LossChart({ points }: { points: readonly LossPoint[] }) {
   const w = 260, h = 110;
   const { train, holdout, yMin, yMax, log } = lossChartPaths(points, w, h);
   const last = points[points.length - 1];
+  const lastTrain = [...points].reverse().find((p) => p.trainLoss !== null && Number.isFinite(p.trainLoss))?.trainLoss ?? null;
   return (
     <figure className="loss-chart" data-testid="loss-chart">
       <svg viewBox={`-34 -6 ${w + 40} ${h + 22}`} role="img" aria-label="Loss curve">
@@ -32,7 +33,7 @@ export function LossChart({ points }: { points: readonly LossPoint[] }) {
         <text x={-4} y={h} textAnchor="end">{yMin.toPrecision(2)}</text>
         <text x={w} y={h + 14} textAnchor="end">step {last?.step ?? 0}{log ? ' · log scale' : ''}</text>
       </svg>
-      <figcaption><span className="key train" /> train <span className="key holdout" /> holdout{last ? ` · epoch ${last.epoch} · loss ${last.trainLoss.toFixed(4)}` : ''}</figcaption>
+      <figcaption><span className="key train" /> train <span className="key holdout" /> holdout{last ? ` · epoch ${last.epoch}${lastTrain !== null ? ` · loss ${lastTrain.toFixed(4)}` : ''}` : ''}</figcaption>
     </figure>
   );
 }
