@@ -2,8 +2,8 @@
 
     config.json                          diffusers UNet2DConditionModel config
     diffusion_pytorch_model.safetensors  UNet (EMA) weights, fp16, diffusers key names
-    tae_encoder.safetensors              autoencoder encoder, fp32, keys = Sequential indices (TAESD layout)
-    tae_decoder.safetensors              autoencoder decoder, fp32
+    tae_encoder.safetensors              autoencoder encoder, fp16, keys = Sequential indices (TAESD layout)
+    tae_decoder.safetensors              autoencoder decoder, fp16
     prompt_embedding.safetensors         encoder_hidden_states (1, 77, cross_attention_dim) fp32
     backbone.json                        autoencoder layers + scaling factor, scheduler, prompt, training summary
     loss.csv                             both stages' loss curves
@@ -99,8 +99,9 @@ def finish_model(work: Path, unet: UNet2DConditionModel, prompt: torch.Tensor, t
     save_file({'encoder_hidden_states': prompt.detach().float().cpu().contiguous()}, out / 'prompt_embedding.safetensors',
               {'stands_for': PROMPT_STANDS_FOR})
     tae = tae.float().cpu().eval()
-    save_file(dict(tae.encoder.state_dict()), out / 'tae_encoder.safetensors', {'format': 'satdifuser-tae/1'})
-    save_file(dict(tae.decoder.state_dict()), out / 'tae_decoder.safetensors', {'format': 'satdifuser-tae/1'})
+    # fp16 like the UNet: halves the shipped size; consumers compute in fp32 from these values either way
+    save_file({k: v.half() for k, v in tae.encoder.state_dict().items()}, out / 'tae_encoder.safetensors', {'format': 'satdifuser-tae/1'})
+    save_file({k: v.half() for k, v in tae.decoder.state_dict().items()}, out / 'tae_decoder.safetensors', {'format': 'satdifuser-tae/1'})
 
     crop = real_crops_u8.shape[-1]
     lat = crop // tae.downscale
@@ -119,7 +120,7 @@ def finish_model(work: Path, unet: UNet2DConditionModel, prompt: torch.Tensor, t
         'name': name,
         'unet': {'config': 'config.json', 'weights': 'diffusion_pytorch_model.safetensors', 'dtype': 'float16',
                  'parameters': count_parameters(unet), 'gflop_per_call_256': unet_flops(unet, 32) / 1e9},
-        'autoencoder': {**tae_info, 'encoder': 'tae_encoder.safetensors', 'decoder': 'tae_decoder.safetensors', 'dtype': 'float32',
+        'autoencoder': {**tae_info, 'encoder': 'tae_encoder.safetensors', 'decoder': 'tae_decoder.safetensors', 'dtype': 'float16',
                         'encoder_gflop_256': conv_flops(tae.encoder, 256, 256) / 1e9},
         'prompt_embedding': {'file': 'prompt_embedding.safetensors', 'key': 'encoder_hidden_states', 'shape': list(prompt.shape),
                              'stands_for': PROMPT_STANDS_FOR},
