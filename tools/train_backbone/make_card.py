@@ -69,7 +69,7 @@ def fmt_params(n: int) -> str:
     return f'{n / 1e6:.2f} M'
 
 
-def write_card(to: Path, m: dict, psnr: dict, losses: dict, trained_on: str, notes: str) -> None:
+def write_card(to: Path, m: dict, psnr: dict, losses: dict, trained_on: str, notes: str, extraction: str = '') -> None:
     unet, tae, info, card = m['unet'], m['tae'], m['tae_info'], m['card']
     cfg = json.loads((to / 'config.json').read_text())
     tr = card.get('training', {})
@@ -103,7 +103,7 @@ It is the backbone the app uses on a fresh machine; real DiffusionSat can be imp
 | latent scale | raw latent std {info['latent_std']:.4f} (mean {info['latent_mean']:.4f}) → `scaling_factor` {info['scaling_factor']:.5f} |
 | conditioning | a learned (1, 77, {cfg['cross_attention_dim']}) embedding standing for "A satellite image" (`prompt_embedding.safetensors`); no metadata |
 | scheduler | DDIM, 1000 steps, scaled_linear 0.00085 → 0.012, v_prediction, steps_offset 1 |
-| extraction | encoder + 10 UNet calls = {gf_enc + 10 * gf_unet:.1f} GFLOP per 256² tile |
+| extraction | encoder + 10 UNet calls = {gf_enc + 10 * gf_unet:.1f} GFLOP per 256² tile{'; measured: ' + extraction if extraction else ''} |
 | files | {total_mib:.1f} MiB in all |
 
 ## Data and licences
@@ -122,7 +122,7 @@ Read from `../shared/data` at training time (never copied into the project); onl
 
 ## Autoencoder quality (Dubai tile 6, 18 crops of 256², never trained on)
 
-| autoencoder | mean PSNR | encoder GFLOP (256²) |
+| autoencoder | PSNR (mean over crops) | encoder GFLOP (256²) |
 |---|---|---|
 | ours | **{psnr['ours_mean']:.2f} dB** | {gf_enc:.1f} |
 | TAEF2 (FLUX.2 latent space, distilled by madebyollin; yardstick, not shipped) | {psnr.get('taef2_mean', float('nan')):.2f} dB | 30.8 |
@@ -174,6 +174,7 @@ def main() -> None:
     ap.add_argument('--trained-on', required=True)
     ap.add_argument('--notes', help='markdown file: what the sample grid shows, what to change next')
     ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--extraction', default='', help='measured extraction time to quote (from time_extraction.ts)')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     src, to = Path(args.model), Path(args.to)
@@ -191,7 +192,7 @@ def main() -> None:
         if src.resolve() != to.resolve():
             shutil.copyfile(src / f, to / f)
     notes = Path(args.notes).read_text() if args.notes else ''
-    write_card(to, m, psnr, loss_summary(to / 'loss.csv'), args.trained_on, notes)
+    write_card(to, m, psnr, loss_summary(to / 'loss.csv'), args.trained_on, notes, args.extraction)
     print(f'installed {to} ({sum((to / f).stat().st_size for f in FILES) / 2**20:.1f} MiB) with model_card.md')
 
 
