@@ -153,7 +153,8 @@ def main() -> None:
     prompt = load_file(folder / 'prompt_embedding.safetensors')[0]['encoder_hidden_states']
     results = {}
     for name, unet in (('trained', trained), ('untrained', untrained)):
-        cache = Path(args.cache) / f'{folder.resolve().name}_{name}_{args.crops_per_image}.pt' if args.cache else None
+        stamp = '_'.join(f'{(folder / f).stat().st_size}-{int((folder / f).stat().st_mtime)}' for f in ('diffusion_pytorch_model.safetensors', 'tae_encoder.safetensors'))
+        cache = Path(args.cache) / f'{folder.resolve().name}_{stamp}_{name}_{args.crops_per_image}.pt' if args.cache else None  # new weights, new key
         if cache and cache.exists():
             ftr, fte = torch.load(cache)
         else:
