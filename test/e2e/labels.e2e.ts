@@ -1,6 +1,6 @@
 // Journey 2 (as far as the engine goes today): draw labels in two classes on the sample scene → counts per
 // class → undo/redo → select and delete → import labels from a GeoJSON (WGS 84, reprojected by the engine) →
-// Train shows the engine's answer in the Training panel. Screenshots in test-results/e2e/.
+// training on the default backbone shows progress and Cancel stops it without losing labels. Screenshots in test-results/e2e/.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,15 +117,26 @@ describe('labelling', () => {
     await s.shot('imported');
   });
 
-  it('training without a backbone model says so in the Training panel, and what to choose instead', async () => {
+  it('trains on the default diffusion backbone with progress, and Cancel stops it and keeps the labels', async () => {
+    const before = await content();
     await s.page.click('[data-tab=train]');
+    // The shipped backbone (models/satdifuser-tiny) is the default choice; 500 epochs cannot finish before Cancel.
+    await expect(s.page.locator('[data-testid=backbone] option[value=""]').textContent()).resolves.toBe('Default SatDiFuser backbone');
+    await s.page.fill('[data-testid=train-epochs]', '500');
     await s.page.click('[data-testid=train]');
-    const alert = s.page.locator('[data-testid=training-panel] [role=alert]');
-    await alert.waitFor();
-    // No diffusion backbone ships yet (models/ is empty on CI): the engine names the missing model and the choice.
-    await expect(alert.getAttribute('data-code')).resolves.toBe('INVALID_ARGUMENT');
-    await expect(alert.textContent()).resolves.toMatch(/No default backbone model is installed.*Pixels only/);
-    await s.shot('train-answer');
+    const progress = s.page.locator('[data-testid=training-panel] [data-testid=job-progress]');
+    await progress.waitFor();
+    await s.shot('train-progress');
+    await progress.locator('button.danger').click();
+    const cancelled = s.page.locator('[data-testid=training-panel] [data-testid=job-cancelled]');
+    await cancelled.waitFor({ timeout: 60_000 });
+    await expect(cancelled.textContent()).resolves.toMatch(/^Cancelled after \d+ of \d+/);
+    // Nothing the user made is lost: the same labels and classes, and no half-trained head in the list.
+    const after = await content();
+    expect(after.labels).toEqual(before.labels);
+    expect(after.classes).toEqual(before.classes);
+    await expect(s.page.locator('[data-testid=train-result]').count()).resolves.toBe(0);
+    await s.shot('train-cancelled');
   });
 
   it('logged no page errors', () => {

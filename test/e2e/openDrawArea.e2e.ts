@@ -156,7 +156,8 @@ describe('open → draw area', () => {
     const saved = JSON.parse(readFileSync(file, 'utf8'));
     expect(saved.layers[0].style.bands).toEqual([2, 1, 0]);
     expect(saved.aoi.geometry.type).toBe('Polygon');
-    await expect(s.page.title()).resolves.toBe('olinda.sdfproj — SatDiFuser Studio');
+    // The title follows once the engine has answered the save (the file can appear a moment earlier).
+    await expect.poll(() => s.page.title(), { timeout: 5000 }).toBe('olinda.sdfproj — SatDiFuser Studio');
   });
 
   it('logged no page errors', () => {
