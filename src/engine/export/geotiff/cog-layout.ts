@@ -6,7 +6,7 @@
 // A reader that fetches the first few KB thus has every IFD; the leader/trailer let GDAL detect a
 // file edited after the fact. Everything here is pure: sizes in, offsets and header bytes out.
 import { encodeIfd, entryByteLength, ifdByteLength, isInline, numericEntry, writeEntryValues, type IfdEntry } from './ifd';
-import { FieldType, Tag } from './tiff-tags';
+import { FieldType, Tag } from '../../raster/tiff/tags';
 import { InvalidArgumentError } from '../../../shared/errors';
 
 export const GHOST_AREA = (() => {

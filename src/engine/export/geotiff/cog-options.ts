@@ -8,7 +8,7 @@ import { validateCrs, type CrsSpec } from './georeference';
 import type { MetadataItem, Provenance } from './gdal-metadata';
 import { pyramidLevels, type LevelGeometry } from './pyramid';
 import { dataTypes, formatNodata, representable, sampleType, type SampleType } from './sample-type';
-import { ExtraSample, Photometric, PredictorCode } from './tiff-tags';
+import { ExtraSample, Photometric, PredictorCode } from '../../raster/tiff/tags';
 
 /** One colour table entry: red, green, blue (0–255) and optional alpha (TIFF keeps no alpha). */
 export type ColorEntry = readonly [number, number, number] | readonly [number, number, number, number];

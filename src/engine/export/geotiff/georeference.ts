@@ -4,7 +4,7 @@
 import type { GeoTransform } from '../../../shared/geometry';
 import { InvalidArgumentError } from '../../../shared/errors';
 import { asciiEntry, numericEntry, type IfdEntry } from './ifd';
-import { FieldType, Tag } from './tiff-tags';
+import { FieldType, Tag } from '../../raster/tiff/tags';
 import { peCitation } from './wkt-citation';
 
 /** The CRS a file declares. */

@@ -5,7 +5,7 @@ import type { ResolvedCogOptions } from './cog-options';
 import { crsEntries, transformEntries } from './georeference';
 import { classNameItems, gdalMetadataXml, provenanceItems, type MetadataItem } from './gdal-metadata';
 import { asciiEntry, numericEntry, type IfdEntry } from './ifd';
-import { Compression, FieldType, Planar, PredictorCode, Tag } from './tiff-tags';
+import { Compression, FieldType, Planar, PredictorCode, Tag } from '../../raster/tiff/tags';
 
 export const SOFTWARE = 'SatDiFuser Studio';
 
@@ -34,7 +34,7 @@ export function ifdEntries(o: ResolvedCogOptions, level: number): IfdEntry[] {
     sizeEntry(Tag.ImageLength, g.height),
     numericEntry(Tag.BitsPerSample, FieldType.SHORT, new Array(spp).fill(o.type.bitsPerSample)),
     numericEntry(Tag.Compression, FieldType.SHORT, [o.compression === 'deflate' ? Compression.Deflate : Compression.None]),
-    numericEntry(Tag.PhotometricInterpretation, FieldType.SHORT, [o.photometric]),
+    numericEntry(Tag.Photometric, FieldType.SHORT, [o.photometric]),
     numericEntry(Tag.SamplesPerPixel, FieldType.SHORT, [spp]),
     numericEntry(Tag.PlanarConfiguration, FieldType.SHORT, [o.interleave === 'band' ? Planar.Separate : Planar.Contiguous]),
     numericEntry(Tag.TileWidth, FieldType.SHORT, [o.tileSize]),

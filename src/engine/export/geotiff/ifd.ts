@@ -1,16 +1,19 @@
 // One TIFF image file directory (IFD): entries sorted by tag, values that fit in the entry stored
 // inline, the others out of line at offsets the caller decides (so a layout can put every IFD first
 // and the long tile arrays after them, as GDAL's COG driver does). Little-endian only ("II").
-import { FieldType, fieldTypeSize } from './tiff-tags';
+import { FieldType, fieldTypeSize } from '../../raster/tiff/tags';
+
+/** The field types the writer emits (writeEntryValues handles exactly these). */
+export type WrittenFieldType = typeof FieldType.ASCII | typeof FieldType.SHORT | typeof FieldType.LONG | typeof FieldType.DOUBLE | typeof FieldType.LONG8;
 
 export interface IfdEntry {
   readonly tag: number;
-  readonly type: FieldType;
+  readonly type: WrittenFieldType;
   /** Numbers for numeric types; for ASCII, the encoded bytes including the final NUL. */
   readonly values: ArrayLike<number>;
 }
 
-export function numericEntry(tag: number, type: FieldType, values: ArrayLike<number>): IfdEntry {
+export function numericEntry(tag: number, type: WrittenFieldType, values: ArrayLike<number>): IfdEntry {
   if (type === FieldType.ASCII) throw new Error('numericEntry: use asciiEntry for ASCII');
   return { tag, type, values };
 }
@@ -21,7 +24,7 @@ export function asciiEntry(tag: number, text: string): IfdEntry {
   return { tag, type: FieldType.ASCII, values: bytes };
 }
 
-export const entryByteLength = (e: IfdEntry): number => e.values.length * fieldTypeSize[e.type];
+export const entryByteLength = (e: IfdEntry): number => e.values.length * fieldTypeSize(e.type);
 
 export const inlineCapacity = (bigTiff: boolean): number => (bigTiff ? 8 : 4);
 

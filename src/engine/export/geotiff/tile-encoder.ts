@@ -6,7 +6,7 @@ import { deflate } from 'node:zlib';
 import { promisify } from 'node:util';
 import { floatingPointDifference } from './predictor';
 import type { SampleArray, SampleType } from './sample-type';
-import { PredictorCode } from './tiff-tags';
+import { PredictorCode } from '../../raster/tiff/tags';
 
 const deflateAsync = promisify(deflate);
 

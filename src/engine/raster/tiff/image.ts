@@ -4,7 +4,7 @@
 import { AbsurdSizeError, CorruptRasterError, UnsupportedRasterError } from '../../../shared/errors';
 import type { RasterDataType } from '../../../shared/raster';
 import type { Ifd, TagValue } from './structure';
-import { Compression, Tag } from './tags';
+import { compressionNames, Tag } from './tags';
 
 export interface TiffImage {
   readonly ifdIndex: number;
@@ -88,7 +88,7 @@ export function describeImage(ifd: Ifd, ifdIndex: number, path: string, fileSize
   const planar = num(v, Tag.PlanarConfiguration) ?? 1;
   if (planar !== 1 && planar !== 2) throw new CorruptRasterError(path, `${where} has PlanarConfiguration ${planar}`);
   const compression = num(v, Tag.Compression) ?? 1;
-  const compressionName = Compression[compression] ?? `compression ${compression}`;
+  const compressionName = compressionNames[compression] ?? `compression ${compression}`;
   if (!SUPPORTED_COMPRESSION.has(compression)) {
     throw new UnsupportedRasterError(path, `${compressionName} compression (TIFF code ${compression})`,
       'Convert it with GDAL, e.g. gdal_translate -co COMPRESS=DEFLATE -co TILED=YES in.tif out.tif.');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GHOST_AREA, planCogLayout } from '../../../../src/engine/export/geotiff/cog-layout';
 import { numericEntry } from '../../../../src/engine/export/geotiff/ifd';
-import { FieldType } from '../../../../src/engine/export/geotiff/tiff-tags';
+import { FieldType } from '../../../../src/engine/raster/tiff/tags';
 import { InvalidArgumentError } from '../../../../src/shared/errors';
 
 const level = (w: number, lengths: number[]) => ({ entries: [numericEntry(256, FieldType.SHORT, [w]), numericEntry(257, FieldType.SHORT, [w])], tileLengths: lengths });

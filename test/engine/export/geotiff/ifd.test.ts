@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { asciiEntry, encodeIfd, ifdByteLength, isInline, numericEntry, writeEntryValues } from '../../../../src/engine/export/geotiff/ifd';
-import { FieldType } from '../../../../src/engine/export/geotiff/tiff-tags';
+import { FieldType } from '../../../../src/engine/raster/tiff/tags';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
