@@ -8,7 +8,7 @@ import type { Value } from '../../nn/graph';
 import * as op from '../../nn/ops';
 import type { HeadSpec } from '../spec';
 import { conv2d, convBnRelu, type HeadGraphContext, linear } from './layers';
-import { adaptiveAvgPool, resizeBilinear } from './resample';
+import { adaptiveAvgPool2d, resizeBilinear } from '../../nn/blocks/resample';
 
 const hw = (x: Value) => [x.shape[2] as number, x.shape[3] as number] as const;
 
@@ -19,7 +19,8 @@ export function upernet(ctx: HeadGraphContext, spec: HeadSpec, fused: readonly V
   const top = fused[fused.length - 1]!;
   const [th, tw] = hw(top);
   const psp = [top, ...spec.poolScales.map((p, i) => g.scope(`psp_modules.${i}`, () => {
-    const pooled = adaptiveAvgPool(top, p, p);
+    // Bin 1 is the global mean: one ReduceMean instead of two MatMuls by constant rows.
+    const pooled = p === 1 ? op.reduceMean(top, [2, 3]) : adaptiveAvgPool2d(top, p, p);
     return resizeBilinear(convBnRelu(ctx, pooled, D, 1, 1, 2), th, tw);
   }))];
   const laterals = fused.slice(0, -1).map((x, i) => g.scope(`lateral_convs.${i}`, () => convBnRelu(ctx, x, D, 1)));

@@ -4,15 +4,13 @@
 // class; 20 % by default, seeded.
 import { InvalidArgumentError, throwIfCancelled } from '../../../shared/errors';
 import type { PixelWindow } from '../../../shared/geometry';
-import type { RasterInfo } from '../../../shared/raster';
-import { openRaster } from '../../raster/open';
 import type { FeatureCache } from '../../store/featureCache';
 import type { ClsSample } from '../dataset/manifest';
-import { type PackedFeatures, packFeatures, packedBytes } from '../features/bank';
+import type { PackedFeatures } from '../features/bank';
 import type { BackboneHandle } from '../features/extractors';
-import { fetchFeatures } from '../features/fetch';
-import { defaultBands, makePreparer, type Normalization } from '../features/preparer';
+import { defaultBands } from '../features/preparer';
 import { createRng, shuffleInPlace } from '../random';
+import { FeatureCollector, heldOutUnits, NO_HOLDOUT, type PreparedFeatures, RASTER_HOLDOUT_MIN } from './rasterFeatures';
 
 export interface ClsItem {
   readonly raster: string;
@@ -22,15 +20,11 @@ export interface ClsItem {
   readonly holdout: number | null;
 }
 
-export interface ClsData {
+export interface ClsData extends PreparedFeatures {
   readonly items: readonly ClsItem[];
   readonly numClasses: number;
   readonly classPixels: readonly number[];
   readonly holdout: string;
-  readonly rasters: readonly { path: string; info: RasterInfo; normalization: Normalization }[];
-  readonly bands: readonly number[];
-  readonly featureBytes: number;
-  readonly cacheHits: number;
 }
 
 export async function prepareClsData(samples: readonly ClsSample[], o: {
@@ -46,12 +40,11 @@ export async function prepareClsData(samples: readonly ClsSample[], o: {
   const held = new Set<number>();
   let holdout: string;
   if (o.noHoldout) {
-    holdout = 'none (evaluated on a separate dataset)';
-  } else if (byRaster.size >= 5) {
-    const rasters = shuffleInPlace([...byRaster.keys()].sort(), rng);
-    const k = Math.max(1, Math.round(fraction * rasters.length));
-    for (const r of rasters.slice(0, k)) for (const i of byRaster.get(r)!) held.add(i);
-    holdout = `${k} of ${rasters.length} rasters held out (their ${held.size} samples)`;
+    holdout = NO_HOLDOUT;
+  } else if (byRaster.size >= RASTER_HOLDOUT_MIN) {
+    const rasters = heldOutUnits([...byRaster.keys()].sort(), fraction, rng);
+    for (const r of rasters) for (const i of byRaster.get(r)!) held.add(i);
+    holdout = `${rasters.size} of ${byRaster.size} rasters held out (their ${held.size} samples)`;
   } else {
     for (let c = 0; c < numClasses; c++) {
       const idx = samples.map((s, i) => (s.classId === c ? i : -1)).filter((i) => i >= 0);
@@ -60,33 +53,19 @@ export async function prepareClsData(samples: readonly ClsSample[], o: {
     }
     holdout = `${held.size} of ${samples.length} samples held out, stratified per class`;
   }
-  const bands = o.bands;
   const items: ClsItem[] = new Array(samples.length);
-  const rasters: ClsData['rasters'][number][] = [];
-  let done = 0, hits = 0, bytes = 0;
+  const collector = new FeatureCollector({ backbone: o.backbone, cache: o.cache, total: samples.length, signal: o.signal, onProgress: o.onProgress });
   for (const [path, idx] of byRaster) {
     throwIfCancelled(o.signal, 'Preparing the samples');
-    const src = await openRaster(path, { signal: o.signal });
-    try {
-      const info = src.info;
-      const preparer = await makePreparer(src, bands ?? defaultBands(info.bands), o.signal);
-      rasters.push({ path, info, normalization: preparer.normalization });
-      const windows = idx.map((i) => samples[i]!.window ?? { x: 0, y: 0, width: info.width, height: info.height });
-      const fetched = await fetchFeatures({ source: src, preparer, extractor: o.backbone.extractor, cache: o.cache }, windows, {
-        signal: o.signal, onTile: (hit) => { hits += hit ? 1 : 0; o.onProgress?.(++done, samples.length, hit ? 'cached' : 'extracted'); },
-      });
-      fetched.forEach((f, k) => {
-        const i = idx[k]!;
-        const packed = packFeatures(f.features);
-        bytes += packedBytes(packed);
-        const c = samples[i]!.classId;
-        items[i] = { raster: path, window: f.window, features: packed, train: held.has(i) ? null : c, holdout: held.has(i) ? c : null };
-      });
-    } finally {
-      await src.close();
-    }
+    const fetched = await collector.collect(path, (info) => idx.map((i) => samples[i]!.window ?? { x: 0, y: 0, width: info.width, height: info.height }), o.bands);
+    fetched.forEach((f, k) => {
+      const i = idx[k]!;
+      const c = samples[i]!.classId;
+      items[i] = { raster: path, window: f.window, features: f.features, train: held.has(i) ? null : c, holdout: held.has(i) ? c : null };
+    });
   }
   const classPixels = new Array(numClasses).fill(0);
   for (const it of items) if (it.train !== null) classPixels[it.train]++;
-  return { items, numClasses, classPixels, holdout, rasters, bands: bands ?? defaultBands(rasters[0]!.info.bands), featureBytes: bytes, cacheHits: hits };
+  const { rasters, featureBytes, cacheHits } = collector;
+  return { items, numClasses, classPixels, holdout, rasters, bands: o.bands ?? defaultBands(rasters[0]!.info.bands), featureBytes, cacheHits };
 }

@@ -12,14 +12,14 @@ import type { RasterInfo } from '../../../shared/raster';
 import { openRaster } from '../../raster/open';
 import type { FeatureCache } from '../../store/featureCache';
 import type { ClassDef } from '../dataset/manifest';
-import { type PackedFeatures, packFeatures, packedBytes } from '../features/bank';
+import type { PackedFeatures } from '../features/bank';
 import type { BackboneHandle } from '../features/extractors';
-import { fetchFeatures } from '../features/fetch';
-import { defaultBands, makePreparer, type Normalization } from '../features/preparer';
+import { defaultBands } from '../features/preparer';
 import { blockUnits, splitHoldout } from '../labels/holdout';
 import { classIdsOf, isVectorLabels, rasterizeLabels, readLabelPolygons } from '../labels/vectorLabels';
 import { IGNORE_INDEX } from '../metrics';
-import { createRng, shuffleInPlace } from '../random';
+import { createRng } from '../random';
+import { FeatureCollector, heldOutUnits, NO_HOLDOUT, type PreparedFeatures, RASTER_HOLDOUT_MIN } from './rasterFeatures';
 
 export interface SegTile {
   readonly raster: string;
@@ -30,7 +30,7 @@ export interface SegTile {
   readonly holdout: Uint8Array | null;
 }
 
-export interface SegData {
+export interface SegData extends PreparedFeatures {
   readonly tiles: readonly SegTile[];
   readonly numClasses: number;
   readonly classNames: ReadonlyMap<number, string>;
@@ -38,10 +38,6 @@ export interface SegData {
   readonly holdoutPixels: number;
   readonly classPixels: readonly number[];
   readonly holdout: string;
-  readonly rasters: readonly { path: string; info: RasterInfo; normalization: Normalization }[];
-  readonly bands: readonly number[];
-  readonly featureBytes: number;
-  readonly cacheHits: number;
   readonly extracted: number;
 }
 
@@ -124,10 +120,9 @@ export async function prepareSegData(entries: readonly { raster: string; labels:
   let holdout: string;
   if (o.noHoldout) {
     for (const l of labelled) split.push({ train: l.labels, holdout: new Uint8Array(l.labels.length).fill(IGNORE_INDEX) });
-    holdout = 'none (evaluated on a separate dataset)';
-  } else if (labelled.length >= 5) {
-    const order = shuffleInPlace(labelled.map((_, i) => i), createRng(o.seed ?? 0));
-    const held = new Set(order.slice(0, Math.max(1, Math.round(fraction * labelled.length))));
+    holdout = NO_HOLDOUT;
+  } else if (labelled.length >= RASTER_HOLDOUT_MIN) {
+    const held = heldOutUnits(labelled.map((_, i) => i), fraction, createRng(o.seed ?? 0));
     labelled.forEach((l, i) => {
       const none = new Uint8Array(l.labels.length).fill(IGNORE_INDEX);
       split.push(held.has(i) ? { train: none, holdout: l.labels } : { train: l.labels, holdout: none });
@@ -161,29 +156,12 @@ export async function prepareSegData(entries: readonly { raster: string; labels:
   if (jobs.length === 0) throw new InvalidArgumentError('No tile contains a labelled pixel.');
   const bands = o.bands ?? defaultBands(labelled[0]!.info.bands);
   const tiles: SegTile[] = [];
-  const rasters: SegData['rasters'][number][] = [];
-  let hits = 0;
-  let done = 0;
-  let bytes = 0;
+  const collector = new FeatureCollector({ backbone: o.backbone, cache: o.cache, total: jobs.length, signal: o.signal, onProgress: o.onProgress });
   for (const l of labelled) {
     const mine = jobs.filter((j) => j.l === l);
     if (mine.length === 0) continue;
-    const src = await openRaster(l.path, { signal: o.signal });
-    try {
-      const preparer = await makePreparer(src, bands, o.signal);
-      rasters.push({ path: l.path, info: l.info, normalization: preparer.normalization });
-      const fetched = await fetchFeatures({ source: src, preparer, extractor: o.backbone.extractor, cache: o.cache }, mine.map((j) => j.window), {
-        signal: o.signal,
-        onTile: (hit) => { hits += hit ? 1 : 0; o.onProgress?.(++done, jobs.length, hit ? 'cached' : 'extracted'); },
-      });
-      fetched.forEach((f, k) => {
-        const packed = packFeatures(f.features);
-        bytes += packedBytes(packed);
-        tiles.push({ raster: l.path, window: f.window, features: packed, train: mine[k]!.train, holdout: mine[k]!.hold });
-      });
-    } finally {
-      await src.close();
-    }
+    const fetched = await collector.collect(l.path, () => mine.map((j) => j.window), bands);
+    fetched.forEach((f, k) => tiles.push({ raster: l.path, window: f.window, features: f.features, train: mine[k]!.train, holdout: mine[k]!.hold }));
   }
   const classPixels = new Array(numClasses).fill(0);
   let trainPixels = 0, holdoutPixels = 0;
@@ -192,7 +170,8 @@ export async function prepareSegData(entries: readonly { raster: string; labels:
     if (t.holdout) for (const v of t.holdout) if (v !== IGNORE_INDEX) holdoutPixels++;
   }
   if (trainPixels === 0) throw new SatError('INVALID_ARGUMENT', 'Every labelled pixel went to the holdout.', { hint: 'Label more polygons (at least two per class), or lower --holdout.' });
-  return { tiles, numClasses, classNames, trainPixels, holdoutPixels, classPixels, holdout, rasters, bands, featureBytes: bytes, cacheHits: hits, extracted: tiles.length - hits };
+  const { rasters, featureBytes, cacheHits } = collector;
+  return { tiles, numClasses, classNames, trainPixels, holdoutPixels, classPixels, holdout, rasters, bands, featureBytes, cacheHits, extracted: tiles.length - cacheHits };
 }
 
 /** The window's part of a full-raster label array (IGNORE_INDEX outside the raster); null when nothing is labelled. */
