@@ -4,11 +4,13 @@
 // for any choice: the epoch is chosen on the tiles-1–5 holdout.
 //
 //   node --import tsx tools/datasets/evalTable.ts [--backbones default,random-init,pixels] [--fusions gw,lw,moe,concat]
-//        [--sizes light,faithful] [--tasks seg,cls] [--epochs-light 3] [--epochs-faithful 2] [--threads 2]
+//        [--sizes light,faithful] [--tasks seg,cls] [--epochs-light 3] [--epochs-faithful 2] [--threads 2] [--seed 0]
 //        [--data tools/datasets/work/dubai] [--out tools/datasets/work/table]
 //
 // Writes <out>/results.json (appended as rows finish, so an interrupted run keeps what it did) and <out>/table.md.
-// Backbones that are not installed are reported as skipped, not silently dropped.
+// Backbones that are not installed are reported as skipped, rows never run as "not run (time)": nothing is silently
+// dropped. A seed other than 0 reruns rows to measure run-to-run noise (head init, holdout split, crops, dropout);
+// the random-init backbone then stays the seed-0 network so only the head's randomness changes.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,7 +22,7 @@ import { trainFromDataset } from '../../src/engine/heads/train/run';
 import { openStore } from '../../src/engine/store/store';
 
 interface Row {
-  task: HeadTaskName; fusion: FusionName; size: HeadSizeName; backbone: string;
+  task: HeadTaskName; fusion: FusionName; size: HeadSizeName; backbone: string; seed?: number; backboneHash?: string;
   status: 'done' | 'skipped' | 'failed'; reason?: string;
   mIoU?: number; overallAccuracy?: number; accuracy?: number; macroF1?: number; perClass?: Record<string, number | null>;
   holdoutScore?: number; epochs?: number; bestEpoch?: number; steps?: number; trainSeconds?: number; parameters?: number;
@@ -32,7 +34,7 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: 'light,faithful' }, tasks: { type: 'string', default: 'seg,cls' },
     'epochs-light': { type: 'string', default: '3' }, 'epochs-faithful': { type: 'string', default: '2' },
     threads: { type: 'string', default: '2' }, data: { type: 'string', default: 'tools/datasets/work/dubai' },
-    out: { type: 'string', default: 'tools/datasets/work/table' }, store: { type: 'string' },
+    out: { type: 'string', default: 'tools/datasets/work/table' }, store: { type: 'string' }, seed: { type: 'string', default: '0' },
   },
 });
 
@@ -57,38 +59,59 @@ function markdown(all: Row[]): string {
     for (const size of ['light', 'faithful']) {
       for (const fusion of ['gw', 'lw', 'moe', 'concat']) {
         const cells = backbones.map((b) => {
-          const r = rs.find((x) => x.fusion === fusion && x.size === size && x.backbone === b);
-          if (!r) return ' ';
+          const r = rs.find((x) => sameRow(x, { task, fusion, size, backbone: b, seed: 0 }));
+          if (!r) return 'not run (time)';
           if (r.status !== 'done') return r.status;
-          return task === 'seg' ? pct(r.mIoU) : `${pct(r.accuracy)} / ${pct(r.macroF1)}`;
+          return score(r);
         });
-        if (cells.every((c) => c === ' ')) continue;
         lines.push(`| ${fusion} | ${size} | ${cells.join(' | ')} |`);
       }
     }
     lines.push('');
+    const reruns = rs.filter((r) => (r.seed ?? 0) !== 0 && r.status === 'done');
+    if (reruns.length) {
+      lines.push(`Run-to-run noise (same row, other seeds): ${task === 'seg' ? 'mIoU %' : 'accuracy % / macro-F1 %'}`, '', '| fusion | size | backbone | seed 0 | other seeds |', '|---|---|---|---|---|');
+      const groups = new Map<string, Row[]>();
+      for (const r of reruns) groups.set(`${r.fusion}|${r.size}|${r.backbone}`, [...(groups.get(`${r.fusion}|${r.size}|${r.backbone}`) ?? []), r]);
+      for (const g of groups.values()) {
+        const first = g[0]!;
+        const base = rs.find((x) => sameRow(x, { ...first, seed: 0 }));
+        lines.push(`| ${first.fusion} | ${first.size} | ${first.backbone} | ${base?.status === 'done' ? score(base) : '–'} | ${g.map((r) => `${score(r)} (seed ${r.seed})`).join(', ')} |`);
+      }
+      lines.push('');
+    }
   }
   return lines.join('\n');
+}
+
+function score(r: Row): string {
+  return r.task === 'seg' ? pct(r.mIoU) : `${pct(r.accuracy)} / ${pct(r.macroF1)}`;
+}
+
+function sameRow(a: Pick<Row, 'task' | 'fusion' | 'size' | 'backbone' | 'seed'>, b: Pick<Row, 'task' | 'fusion' | 'size' | 'backbone' | 'seed'>): boolean {
+  return a.task === b.task && a.fusion === b.fusion && a.size === b.size && a.backbone === b.backbone && (a.seed ?? 0) === (b.seed ?? 0);
 }
 
 const store = openStore(values.store ?? join(out, 'features.sqlite'));
 store.cache.setCapBytes(32 * 1024 ** 3);
 const data = resolve(values.data!);
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const seed = Number(values.seed);
 for (const task of list(values.tasks!) as HeadTaskName[]) {
   const train = readManifest(task === 'seg' ? join(data, 'train.json') : join(data, 'patches', 'train.json'));
   const evalSet = readManifest(task === 'seg' ? join(data, 'eval.json') : join(data, 'patches', 'eval.json'));
   for (const backbone of list(values.backbones!)) {
     for (const size of list(values.sizes!) as HeadSizeName[]) {
       for (const fusion of list(values.fusions!) as FusionName[]) {
-        if (rows.some((r) => r.task === task && r.fusion === fusion && r.size === size && r.backbone === backbone && r.status === 'done')) continue;
-        const row: Row = { task, fusion, size, backbone, status: 'failed' };
-        const headDir = join(out, 'heads', `${task}-${fusion}-${size}-${backbone}`);
+        const key = { task, fusion, size, backbone, seed };
+        if (rows.some((r) => sameRow(r, key) && r.status === 'done')) continue;
+        const row: Row = { ...key, status: 'failed' };
+        const headDir = join(out, 'heads', `${task}-${fusion}-${size}-${backbone}${seed ? `-seed${seed}` : ''}`);
         const t0 = performance.now();
-        process.stderr.write(`\n== ${task} ${fusion} ${size} ${backbone}\n`);
+        process.stderr.write(`\n== ${task} ${fusion} ${size} ${backbone} seed ${seed}\n`);
         try {
           const card = await trainFromDataset({
-            task, fusion, size, backbone, dataset: train, out: headDir, cache: store.cache, threads: Number(values.threads), seed: 0,
+            task, fusion, size, backbone: backbone === 'random-init' && seed ? 'random-init:0' : backbone, dataset: train, out: headDir, cache: store.cache, threads: Number(values.threads), seed,
             epochs: Number(size === 'light' ? values['epochs-light'] : values['epochs-faithful']),
             onStatus: (m) => process.stderr.write(`  ${m}\n`),
             onEval: (e) => process.stderr.write(`  step ${e.step}: holdout ${(100 * e.metric).toFixed(2)} %\n`),
@@ -96,7 +119,7 @@ for (const task of list(values.tasks!) as HeadTaskName[]) {
           const r = await evaluateHead(loadHead(headDir), evalSet, { cache: store.cache, threads: Number(values.threads) });
           const m = r.metrics;
           Object.assign(row, {
-            status: 'done', epochs: card.training!.epochs, bestEpoch: card.training!.bestEpoch, steps: card.training!.steps,
+            status: 'done', backboneHash: card.backbone.weightsHash, epochs: card.training!.epochs, bestEpoch: card.training!.bestEpoch, steps: card.training!.steps,
             trainSeconds: card.training!.elapsedSeconds, parameters: card.parameters,
             holdoutScore: card.metrics ? card.metrics.mIoU ?? card.metrics.accuracy : undefined,
             ...('mIoU' in m
@@ -110,7 +133,7 @@ for (const task of list(values.tasks!) as HeadTaskName[]) {
           row.reason = msg.split('\n')[0];
           process.stderr.write(`  ${row.status}: ${row.reason}\n`);
         }
-        const i = rows.findIndex((r) => r.task === task && r.fusion === fusion && r.size === size && r.backbone === backbone);
+        const i = rows.findIndex((r) => sameRow(r, key));
         if (i >= 0) rows[i] = row;
         else rows.push(row);
         save();
