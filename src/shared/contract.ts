@@ -16,8 +16,18 @@ export type { ClassInfo, JobEstimate, JobOutcome, JobProgress } from './jobs';
 
 export const CONTRACT_VERSION = 1;
 
-/** 'EPSG:<code>' or a proj4 definition string (what RasterInfo.crs.definition holds). */
+/** 'EPSG:<code>', a proj4 definition string (what RasterInfo.crs.definition holds), or PIXEL_CRS. */
 export type CrsRef = string;
+
+/**
+ * The CrsRef of a raster without georeferencing (a PNG, a JPEG, a plain TIFF): x = column, y = row (y grows
+ * downwards), in pixels of that raster, as GDAL reads such files. Nothing can be reprojected to or from it.
+ */
+export const PIXEL_CRS = 'PIXEL';
+
+export function isPixelCrs(ref: CrsRef | null | undefined): boolean {
+  return typeof ref === 'string' && ref.trim().toUpperCase() === PIXEL_CRS;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Engine
@@ -278,6 +288,46 @@ export interface TrainRequest extends TilingSettings {
   readonly seed: number;
 }
 
+/** What a training run will cost on this machine, shown before Train. */
+export interface TrainEstimate {
+  /** Backbone tiles the labels touch: their features are extracted (or read from the cache) once. */
+  readonly tiles: number;
+  /** Training samples: whole tiles, or the 128-px crops holding labels when the labels are sparse. */
+  readonly samples: number;
+  /** Crop side the head trains on (the tile size when the labels are dense). */
+  readonly crop: number;
+  readonly batch: number;
+  readonly stepsPerEpoch: number;
+  /** Upper bound: early stopping usually ends the run sooner. */
+  readonly maxEpochs: number;
+  readonly maxSteps: number;
+  /** Trainable parameters of the head (fusion + decoder). */
+  readonly parameters: number;
+  readonly memory: {
+    /** Weights, gradients and the two Adam moments, float32. */
+    readonly optimizerBytes: number;
+    /** Every tile's features kept in memory for the run (float16). */
+    readonly featureBytes: number;
+    /** One batch of input features (float32). */
+    readonly batchBytes: number;
+    readonly totalBytes: number;
+  };
+  /** Seconds for the feature extraction of the tiles (all of them, as if none were cached); null when never timed. */
+  readonly extractSeconds: number | null;
+  /** Seconds per optimizer step (holdout evaluations included); null when no training was ever timed here. */
+  readonly stepSeconds: number | null;
+  /** Upper bound of the wall time; null when the step cost is unknown. */
+  readonly expectedSeconds: number | null;
+  /**
+   * 'measured': a previous run of this head configuration on this machine; 'scaled': another configuration's
+   * measured cost scaled by parameters × pixels per step; 'unknown': nothing was timed here yet.
+   */
+  readonly timingSource: 'measured' | 'scaled' | 'unknown';
+  readonly device: string;
+  /** One sentence saying what the figures are based on. */
+  readonly basis: string;
+}
+
 export interface LossPoint {
   readonly epoch: number;
   readonly step: number;
@@ -333,12 +383,15 @@ export interface ExportRequest {
 export interface ExportPreview {
   readonly featureCount: number;
   readonly perClass: readonly { readonly classId: number; readonly count: number }[];
+  /** The CRS the file will be in, or 'none' for a raster without georeferencing (pixel coordinates). */
   readonly crs: CrsRef;
 }
 
 export interface ExportResult {
   readonly files: readonly string[];
   readonly featureCount: number | null;
+  /** The CRS the files are in; null when the source raster has no georeferencing (pixel coordinates, no CRS). */
+  readonly crs: CrsRef | null;
 }
 
 export type JobResult =
@@ -440,7 +493,7 @@ export interface EngineMethods {
 
   'segment.estimate': { params: SegmentRequest; result: JobEstimate };
   'segment.start': { params: SegmentRequest; result: JobTicket };
-  'train.estimate': { params: TrainRequest; result: JobEstimate };
+  'train.estimate': { params: TrainRequest; result: TrainEstimate };
   'train.start': { params: TrainRequest; result: JobTicket };
   'compare.start': { params: CompareRequest; result: JobTicket };
   'export.preview': { params: Omit<ExportRequest, 'path'>; result: ExportPreview };

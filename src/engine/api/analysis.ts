@@ -1,19 +1,20 @@
 // Segmentation, training, comparison, export and head management over the engine modules. Each method checks
 // its request, then runs the work as a job (progress events, cancel, typed outcome). Parts that have not landed
-// answer NOT_IMPLEMENTED naming what is missing.
+// would answer NOT_IMPLEMENTED naming what is missing (none today).
 import type { CompareRequest, EngineContract, ExecutionProviderStatus, ExportRequest, SegmentRequest, TrainRequest } from '../../shared/contract';
 import { InvalidArgumentError } from '../../shared/errors';
 import type { LazyStore } from './engineStore';
 import type { HeadStore } from './headStore';
 import type { JobHub } from './jobHub';
 import { listBackbones } from './models';
-import { notImplemented } from './notImplemented';
 import type { RasterRegistry } from './rasters';
 import { estimateSegment, runSegment } from './segmentJob';
 import { checkCompareRequest, runCompare } from './compareJob';
 import { exportPath, previewExport, runExport } from './exportJob';
 import { loadResult } from './results';
 import { checkTrainRequest, runTraining } from './trainJob';
+import { estimateTraining } from './trainEstimate';
+import { crsForRaster } from './crsRef';
 import { listModels } from '../backbone/modelStore';
 
 type AnalysisMethods = Pick<EngineContract,
@@ -49,12 +50,14 @@ export function analysisMethods(d: AnalysisDeps): AnalysisMethods {
     d.rasters.get(r.rasterId);
     if (!r.headId) throw new InvalidArgumentError('Choose a head to segment with.', 'Train one in the Training panel, or import one there.');
     d.heads.folder(r.headId);
+    if (r.aoi) crsForRaster(r.aoi.crs, d.rasters.get(r.rasterId).source.info);
     if (!Number.isInteger(r.overlap) || r.overlap < 0) throw new InvalidArgumentError(`Overlap must be a whole number of pixels ≥ 0, got ${r.overlap}.`);
   };
   const checkTrain = (r: TrainRequest) => {
-    d.rasters.get(r.rasterId);
+    const { info } = d.rasters.get(r.rasterId).source;
     checkTiling(r);
     checkTrainRequest(r);
+    crsForRaster(r.labels.crs, info);
     return { ...r, backboneId: backboneChoice(r.backboneId) };
   };
   return {
@@ -71,18 +74,20 @@ export function analysisMethods(d: AnalysisDeps): AnalysisMethods {
       const name = d.rasters.get(r.rasterId).handle.name;
       return d.jobs.start('segment', `Segmenting ${name}`, null, async (ctx) => ({ kind: 'segment', segment: await runSegment(r, ctx, segDeps) }));
     },
-    'train.estimate': async (r) => {
-      checkTrain(r);
-      throw notImplemented('A training estimate', 'the heads engine does not estimate training time yet; start training to see its progress');
+    'train.estimate': async (raw) => {
+      const r = checkTrain(raw);
+      return estimateTraining(r, d.rasters.get(r.rasterId).source.info, d.store.get().timings);
     },
     'train.start': async (raw) => {
       const r = checkTrain(raw);
-      const path = d.rasters.get(r.rasterId).source.info.path;
-      return d.jobs.start('train', `Training "${r.name}"`, null, async (ctx) => ({ kind: 'train', train: await runTraining(r, path, ctx, d) }));
+      const { info } = d.rasters.get(r.rasterId).source;
+      return d.jobs.start('train', `Training "${r.name}"`, null, async (ctx) => ({ kind: 'train', train: await runTraining(r, info, ctx, d) }));
     },
     'compare.start': async (r: CompareRequest) => {
-      d.rasters.get(r.rasterId);
+      const { info } = d.rasters.get(r.rasterId).source;
       checkCompareRequest(r);
+      if (r.aoi) crsForRaster(r.aoi.crs, info);
+      if (r.holdout) crsForRaster(r.holdout.crs, info);
       for (const id of r.headIds) d.heads.folder(id);
       return d.jobs.start('compare', `Comparing ${r.headIds.length} heads`, null, async (ctx) => ({ kind: 'compare', compare: await runCompare(r, ctx, segDeps) }));
     },

@@ -7,7 +7,7 @@ import { InvalidArgumentError, SatError } from '../../shared/errors';
 import type { RasterInfo } from '../../shared/raster';
 import { writeCogFromSource } from '../export/geotiff';
 import { crsSpecOf } from '../jobs/segmentOutputs';
-import { parseCrs } from '../geo/crs';
+import { crsForRaster } from './crsRef';
 import { rasterizeLabels } from '../heads/labels/vectorLabels';
 import { ConfusionMatrix, segmentationMetrics } from '../heads/metrics';
 import { openRaster } from '../raster/open';
@@ -104,7 +104,7 @@ export async function runCompare(r: CompareRequest, ctx: JobContext, deps: Segme
   let metrics: { headId: string; metrics: HeadMetrics | null }[] = r.headIds.map((headId) => ({ headId, metrics: null }));
   if (r.holdout && r.holdout.features.length) {
     const source = deps.rasters.get(r.rasterId).source.info;
-    const truth = rasterizeLabels({ polygons: r.holdout.features.map((f) => ({ geometry: f.geometry, value: f.classId })), crs: parseCrs(r.holdout.crs), field: 'class_id', path: 'project labels' }, r.holdout.features.map((f) => f.classId), source).labels;
+    const truth = rasterizeLabels({ polygons: r.holdout.features.map((f) => ({ geometry: f.geometry, value: f.classId })), crs: crsForRaster(r.holdout.crs, source), field: 'class_id', path: 'project labels' }, r.holdout.features.map((f) => f.classId), source).labels;
     metrics = results.map((out, i) => ({ headId: out.headId, metrics: metricsOn(masks[i]!.data, truth, out) }));
   }
   return { results, disagreement: await deps.rasters.open(path), disagreementFraction: fraction, metrics };

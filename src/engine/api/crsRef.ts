@@ -1,6 +1,10 @@
 // A CrsRef from the UI ('EPSG:<code>' or a proj4/WKT definition) resolved to something proj4 accepts.
 import proj4 from 'proj4';
-import { UnknownCrsError } from '../../shared/errors';
+import { isPixelCrs } from '../../shared/contract';
+import { InvalidArgumentError, UnknownCrsError } from '../../shared/errors';
+import type { CrsInfo } from '../../shared/geometry';
+import type { RasterInfo } from '../../shared/raster';
+import { parseCrs, WGS84 } from '../geo/crs';
 import { lookupEpsg } from '../geo/epsg';
 
 const cache = new Map<string, string>();
@@ -22,7 +26,13 @@ export function rememberCrs(epsg: number, definition: string): void {
   if (!cache.has(key) && !proj4.defs(key)) cache.set(key, definition);
 }
 
+function noCrs(): InvalidArgumentError {
+  return new InvalidArgumentError('Pixel coordinates (of a raster without georeferencing) cannot be reprojected to or from a map CRS.',
+    'Keep layers without georeferencing in a project of their own, or georeference the image first (gdal_translate -a_srs … -a_ullr …, or a world file).');
+}
+
 export function resolveCrs(ref: string): string {
+  if (isPixelCrs(ref)) throw noCrs();
   const hit = cache.get(ref);
   if (hit) return hit;
   let def: string | null;
@@ -47,6 +57,7 @@ export function resolveCrs(ref: string): string {
 
 /** A point transformer between two CrsRefs; the identity when both resolve to the same definition. */
 export function transformer(from: string, to: string): (xy: readonly [number, number]) => [number, number] {
+  if (isPixelCrs(from) && isPixelCrs(to)) return (xy) => [xy[0], xy[1]];
   const a = resolveCrs(from);
   const b = resolveCrs(to);
   if (a === b) return (xy) => [xy[0], xy[1]];
@@ -55,4 +66,24 @@ export function transformer(from: string, to: string): (xy: readonly [number, nu
     const [x, y] = t.forward([xy[0], xy[1]]);
     return [x!, y!];
   };
+}
+
+/**
+ * The CRS of coordinates sent for a raster. A raster without georeferencing takes pixel coordinates (PIXEL_CRS,
+ * which the readers apply as column/row) and a georeferenced one takes a real CRS; a mix is refused rather than
+ * guessed. The CrsInfo returned for pixel coordinates is a stand-in the readers never apply.
+ */
+export function crsForRaster(ref: string, info: RasterInfo): CrsInfo {
+  if (isPixelCrs(ref)) {
+    if (info.georeferenced) {
+      throw new InvalidArgumentError(`The coordinates are pixel coordinates of an image without georeferencing, but "${info.path.split(/[\\/]/).pop()}" is georeferenced.`,
+        'Open georeferenced rasters in a project of their own (File → New), or draw the area again on this raster.');
+    }
+    return WGS84;
+  }
+  if (!info.georeferenced) {
+    throw new InvalidArgumentError(`"${info.path.split(/[\\/]/).pop()}" has no georeferencing, so coordinates in ${ref.slice(0, 40)} cannot be placed on it.`,
+      'Open it in a project of its own: the map then works in its pixel coordinates.');
+  }
+  return parseCrs(ref);
 }

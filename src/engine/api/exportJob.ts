@@ -1,6 +1,7 @@
 // Exports of a segmentation result: the class mask or the probabilities as the GeoTIFFs the job wrote (tiled,
 // DEFLATE, colour table, class names, provenance), copied atomically; or polygons (polygonize with exact pixel
 // edges, simplify, minimum area, attributes) written as GeoPackage, Shapefile or GeoJSON in the chosen CRS.
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, extname, join, basename } from 'node:path';
 import type { ExportFormat, ExportPreview, ExportRequest, ExportResult, VectorExportOptions } from '../../shared/contract';
@@ -41,6 +42,13 @@ async function copyAtomic(from: string, to: string): Promise<void> {
   }
 }
 
+const crsRefOf = (crs: CrsInfo | null) => (crs ? (crs.epsg !== null ? `EPSG:${crs.epsg}` : crs.definition) : null);
+
+function noCrsGeoJson(): InvalidArgumentError {
+  return new InvalidArgumentError('GeoJSON is always WGS 84 longitude/latitude, and this result has no CRS (its source raster has no georeferencing).',
+    'Export a GeoPackage or a Shapefile: they are written in pixel coordinates (column, row) with no CRS.');
+}
+
 async function polygons(r: StoredResult, o: VectorExportOptions, signal?: AbortSignal): Promise<{ features: VectorFeature[]; crs: CrsInfo | null }> {
   const src = await openRaster(r.maskPath, { signal });
   try {
@@ -71,6 +79,9 @@ async function polygons(r: StoredResult, o: VectorExportOptions, signal?: AbortS
     });
     if (o.classIds) features = features.filter((f) => o.classIds!.includes(f.attributes.class_id));
     let crs = info.crs;
+    if (o.crs && !info.crs) {
+      throw new InvalidArgumentError(`The result has no CRS (its source raster has no georeferencing), so it cannot be exported in ${o.crs.slice(0, 40)}.`, 'Leave the output CRS empty: the file is then written in pixel coordinates (column, row) with no CRS.');
+    }
     if (o.crs && info.crs) {
       const target = parseCrs(o.crs);
       if (!sameCrs(target, info.crs)) {
@@ -89,12 +100,13 @@ export async function previewExport(dataDir: string, r: Omit<ExportRequest, 'pat
   const res = loadResult(dataDir, r.resultId);
   if (r.format === 'mask-geotiff' || r.format === 'probabilities-geotiff') throw new InvalidArgumentError('A raster export has no features to count.', 'Choose a vector format to preview the feature count.');
   const { features, crs } = await polygons(res, r.vector);
+  if (r.format === 'geojson' && !crs) throw noCrsGeoJson();
   const per = new Map<number, number>();
   for (const f of features) per.set(f.attributes.class_id, (per.get(f.attributes.class_id) ?? 0) + 1);
   return {
     featureCount: features.length,
     perClass: [...per].sort((a, b) => a[0] - b[0]).map(([classId, count]) => ({ classId, count })),
-    crs: r.format === 'geojson' ? 'EPSG:4326' : crs ? (crs.epsg !== null ? `EPSG:${crs.epsg}` : crs.definition) : 'none',
+    crs: r.format === 'geojson' ? 'EPSG:4326' : crsRefOf(crs) ?? 'none',
   };
 }
 
@@ -103,20 +115,22 @@ export async function runExport(dataDir: string, r: ExportRequest, ctx: JobConte
   const path = exportPath(r.format, r.path);
   const started = performance.now();
   const step = (done: number, message: string) => ctx.progress({ phase: 'writing', done, total: 2, unit: 'steps', rate: 0, etaSeconds: null, elapsedSeconds: (performance.now() - started) / 1000, cacheHits: 0, message });
-  if (r.format === 'mask-geotiff') {
-    await copyAtomic(res.maskPath, path);
-    return { files: [path], featureCount: null };
-  }
-  if (r.format === 'probabilities-geotiff') {
-    if (!res.probabilitiesPath) throw new InvalidArgumentError('This result has no probabilities.', 'Run the segmentation again with probabilities on.');
-    await copyAtomic(res.probabilitiesPath, path);
-    return { files: [path], featureCount: null };
+  if (r.format === 'mask-geotiff' || r.format === 'probabilities-geotiff') {
+    const from = r.format === 'mask-geotiff' ? res.maskPath : res.probabilitiesPath;
+    if (!from) throw new InvalidArgumentError('This result has no probabilities.', 'Run the segmentation again with probabilities on.');
+    const src = await openRaster(from, { signal: ctx.signal });
+    const crs = crsRefOf(src.info.crs);
+    await src.close();
+    await copyAtomic(from, path);
+    return { files: [path], featureCount: null, crs };
   }
   step(0, 'polygonizing');
   const { features, crs } = await polygons(res, r.vector, ctx.signal);
+  if (r.format === 'geojson' && !crs) throw noCrsGeoJson();
   step(1, `writing ${features.length} polygons`);
   const written = await writeVector(path, features, { crs, layer: 'segmentation', signal: ctx.signal });
-  const files = r.format === 'shapefile' ? ['.shp', '.shx', '.dbf', '.prj', '.cpg'].map((e) => written.path.replace(/\.shp$/i, e)) : [written.path];
+  // A Shapefile without a CRS has no .prj.
+  const files = r.format === 'shapefile' ? ['.shp', '.shx', '.dbf', '.prj', '.cpg'].map((e) => written.path.replace(/\.shp$/i, e)).filter((f) => existsSync(f)) : [written.path];
   step(2, 'done');
-  return { files, featureCount: written.features };
+  return { files, featureCount: written.features, crs: r.format === 'geojson' ? 'EPSG:4326' : crsRefOf(crs) };
 }

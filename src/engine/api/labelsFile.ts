@@ -2,7 +2,7 @@
 // CRS when it is an EPSG code (legacy `crs` member, which the reader and GDAL honour), else reprojected to WGS 84.
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { LabelSet } from '../../shared/contract';
+import { isPixelCrs, type LabelSet } from '../../shared/contract';
 import type { PolygonGeometry } from '../../shared/geometry';
 import { transformer } from './crsRef';
 
@@ -12,9 +12,11 @@ function mapGeometry(g: PolygonGeometry, f: (xy: readonly [number, number]) => [
     : { type: 'MultiPolygon', coordinates: g.coordinates.map((p) => p.map((r) => r.map(f))) };
 }
 
+// Pixel coordinates (a raster without georeferencing) are written as they are: the heads engine applies polygon
+// coordinates as column/row on such rasters and never reprojects them.
 export async function writeLabelsGeoJson(path: string, labels: LabelSet): Promise<void> {
   const epsg = /^EPSG:(\d+)$/i.exec(labels.crs.trim());
-  const toWgs84 = epsg ? null : transformer(labels.crs, 'EPSG:4326');
+  const toWgs84 = epsg || isPixelCrs(labels.crs) ? null : transformer(labels.crs, 'EPSG:4326');
   const doc = {
     type: 'FeatureCollection',
     ...(epsg ? { crs: { type: 'name', properties: { name: `urn:ogc:def:crs:EPSG::${epsg[1]}` } } } : {}),

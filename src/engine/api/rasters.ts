@@ -9,7 +9,7 @@ import { openRaster } from '../raster/open';
 import type { RasterSource } from '../raster/source';
 import { crsToPixel } from '../geo/affine';
 import { bandStatistics } from './bandStatistics';
-import { rememberCrs, transformer } from './crsRef';
+import { crsForRaster, rememberCrs, transformer } from './crsRef';
 import { cogCachePath, cogReason, makeCog } from './cogOnOpen';
 import type { JobHub } from './jobHub';
 
@@ -129,6 +129,7 @@ export class RasterRegistry {
   async identify(rasterId: string, x: number, y: number, crs: string): Promise<IdentifyResult> {
     const { source } = this.get(rasterId);
     const { info } = source;
+    crsForRaster(crs, info);
     const rasterXY: [number, number] = info.crs ? transformer(crs, info.crs.definition)([x, y]) : [x, y];
     const [col, row] = crsToPixel(info.transform, rasterXY);
     const bandNames = info.bandNames.map((n, i) => n ?? `Band ${i + 1}`);

@@ -8,7 +8,7 @@ import type { ExecutionProviderStatus, FusionStrategy, SegmentOutput, SegmentReq
 import { saveResult } from './results';
 import { CancelledError, deserializeError, InvalidArgumentError } from '../../shared/errors';
 import type { JobEstimate } from '../../shared/jobs';
-import { parseCrs } from '../geo/crs';
+import { crsForRaster } from './crsRef';
 import { checkCompatible } from '../heads/artifact/card';
 import { openBackbone, type BackboneHandle } from '../heads/features/extractors';
 import { makePreparer } from '../heads/features/preparer';
@@ -57,7 +57,7 @@ async function prepare(r: SegmentRequest, deps: SegmentDeps, signal?: AbortSigna
   try {
     checkCompatible(head.card, backbone.ref, { bandCount: source.info.bands, path: source.info.path });
     predictor = await HeadPredictor.open(head);
-    const aoi = r.aoi ? { geometry: r.aoi.geometry, crs: parseCrs(r.aoi.crs) } : null;
+    const aoi = r.aoi ? { geometry: r.aoi.geometry, crs: crsForRaster(r.aoi.crs, source.info) } : null;
     const grid = tileGrid(source.info, { tileSize: 16, overlap: 0, aoi, maxTiles: Number.MAX_SAFE_INTEGER });
     const preparer = await makePreparer(source, r.bands ?? head.card.input.bands, signal);
     const overlap = Math.min(r.overlap, Math.floor(head.card.input.tileSize / 2) - 1);

@@ -12,6 +12,8 @@ import type { LazyStore } from './engineStore';
 import { type HeadStore, headSummary, headMetrics } from './headStore';
 import type { JobContext } from './jobHub';
 import { writeLabelsGeoJson } from './labelsFile';
+import type { RasterInfo } from '../../shared/raster';
+import { planFor, recordTrainingStep, stepTimingKey } from './trainEstimate';
 
 export function checkTrainRequest(r: TrainRequest): void {
   const withLabels = new Set(r.labels.features.map((f) => f.classId));
@@ -23,7 +25,8 @@ export function checkTrainRequest(r: TrainRequest): void {
   if (!Number.isInteger(r.maxEpochs) || r.maxEpochs < 1 || r.maxEpochs > 1000) throw new InvalidArgumentError(`Epochs must be a whole number from 1 to 1000, got ${r.maxEpochs}.`);
 }
 
-export async function runTraining(r: TrainRequest, rasterPath: string, ctx: JobContext, deps: { store: LazyStore; heads: HeadStore; dataDir: string }): Promise<TrainResult> {
+export async function runTraining(r: TrainRequest, info: RasterInfo, ctx: JobContext, deps: { store: LazyStore; heads: HeadStore; dataDir: string }): Promise<TrainResult> {
+  const rasterPath = info.path;
   const work = join(deps.dataDir, 'work', ctx.jobId);
   const labelsPath = join(work, 'labels.geojson');
   await writeLabelsGeoJson(labelsPath, r.labels);
@@ -57,10 +60,23 @@ export async function runTraining(r: TrainRequest, rasterPath: string, ctx: JobC
         }
       },
     });
+    recordStepCost(r, info, card, deps.store);
     const metrics = headMetrics(card);
     if (!metrics) throw new InvalidArgumentError('The head trained but has no holdout metrics (no holdout pixels).', 'Draw more label polygons so some can be held out.');
     return { head: headSummary(id, card), metrics, epochs: card.training?.epochs ?? lastStep };
   } finally {
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** The per-step cost of this run, for the estimates of the next ones (train.estimate). */
+function recordStepCost(r: TrainRequest, info: RasterInfo, card: Awaited<ReturnType<typeof trainFromDataset>>, store: LazyStore): void {
+  const t = card.training;
+  if (!t || !(t.steps > 0) || !(t.elapsedSeconds > 0)) return;
+  try {
+    const plan = planFor(r, info, card.spec.layout);
+    recordTrainingStep(store.get().timings, stepTimingKey(card.backbone.id, r.fusion, r.size, plan.crop, t.batchSize), t.elapsedSeconds / t.steps, t.steps, card.parameters ?? 0, t.batchSize, plan.crop);
+  } catch {
+    // A timing that cannot be recorded only makes the next estimate less precise.
   }
 }

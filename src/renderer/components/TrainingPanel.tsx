@@ -1,10 +1,10 @@
 // Training: a head on the project's labels (fusion, light or faithful), the live loss curve, per-class holdout
 // metrics, apply; the heads list with their metrics; export and import of heads.
-import { useState } from 'react';
-import type { HeadSize } from '../../shared/contract';
+import { useEffect, useState } from 'react';
+import type { HeadSize, TrainEstimate } from '../../shared/contract';
 import { useEngine, useJobs, useModel, useProject, NONE } from '../AppContext';
 import { setAnalysis } from '../state/actions';
-import { trainRequest } from '../state/analysisOps';
+import { describeTrainEstimate, trainRequest } from '../state/analysisOps';
 import { refreshModels } from '../state/jobOps';
 import { fusionNames, RasterSelect, useTargetLayer } from './AnalysePanel';
 import { ErrorMessage } from './ErrorMessage';
@@ -27,17 +27,39 @@ export function TrainingPanel() {
   const [name, setName] = useState('');
   const [jobId, setJobId] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [estimate, setEstimate] = useState<TrainEstimate | null>(null);
+  const [estimating, setEstimating] = useState(false);
+  const labels = useProject((s) => s.content.labels);
+  const backboneId = useProject((s) => s.content.analysis.backboneId);
+  // An estimate is for the settings it was asked with: any change makes it stale.
+  useEffect(() => setEstimate(null), [fusion, size, holdout, epochs, labels, layerId, backboneId]);
   const job = useJobs((j) => (jobId ? j[jobId] ?? null : null));
   const trained = job?.outcome?.status === 'succeeded' && job.outcome.result.kind === 'train' ? job.outcome.result.train : null;
+
+  const request = () => {
+    if (!layerId) throw new Error('Add a raster layer first.');
+    return trainRequest(model, layerId, { name: name.trim() || `${fusion.toUpperCase()} ${size} head`, size, holdoutFraction: holdout, maxEpochs: epochs });
+  };
 
   const start = async () => {
     setError(null);
     try {
-      if (!layerId) throw new Error('Add a raster layer first.');
-      const req = trainRequest(model, layerId, { name: name.trim() || `${fusion.toUpperCase()} ${size} head`, size, holdoutFraction: holdout, maxEpochs: epochs });
-      setJobId((await model.client.call('train.start', req)).jobId);
+      setJobId((await model.client.call('train.start', request())).jobId);
     } catch (e) {
       setError(e);
+    }
+  };
+
+  const runEstimate = async () => {
+    setError(null);
+    setEstimating(true);
+    try {
+      setEstimate(await model.client.call('train.estimate', request()));
+    } catch (e) {
+      setEstimate(null);
+      setError(e);
+    } finally {
+      setEstimating(false);
     }
   };
 
@@ -90,8 +112,15 @@ export function TrainingPanel() {
       </div>
       <label className="field"><span>Name</span><input value={name} placeholder={`${fusion.toUpperCase()} ${size} head`} onChange={(e) => setName(e.target.value)} /></label>
       <div className="buttons">
+        <button onClick={() => void runEstimate()} disabled={!layerId || estimating} data-testid="train-estimate">{estimating ? 'Estimating…' : 'Estimate'}</button>
         <button className="primary" onClick={() => void start()} disabled={!layerId} data-testid="train">Train on {labelCount} label{labelCount === 1 ? '' : 's'}</button>
       </div>
+      {estimate && (
+        <ul className="estimate" data-testid="train-estimate-result" title={estimate.basis}>
+          {describeTrainEstimate(estimate).map((l) => <li key={l}>{l}</li>)}
+          <li className="basis">{estimate.basis}</li>
+        </ul>
+      )}
       {error != null && <ErrorMessage error={error} onDismiss={() => setError(null)} />}
       {job && job.loss.length > 0 && <LossChart points={job.loss} />}
       <JobProgress jobId={jobId} />

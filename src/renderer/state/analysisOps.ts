@@ -1,6 +1,6 @@
 // Building analysis requests from the project and starting them. The engine validates and runs; these helpers
 // only gather what the user chose.
-import type { Aoi, CompareRequest, JobEstimate, LabelSet, SegmentRequest, TrainRequest } from '../../shared/contract';
+import type { Aoi, CompareRequest, JobEstimate, LabelSet, SegmentRequest, TrainEstimate, TrainRequest } from '../../shared/contract';
 import type { AppModel } from './appModel';
 import type { ProjectContent } from './project';
 
@@ -74,5 +74,20 @@ export function describeEstimate(e: JobEstimate): string[] {
   const lines = [`${e.tiles} tile${e.tiles === 1 ? '' : 's'} (${e.cachedTiles} cached, ${e.resumedTiles} already done)`];
   if (e.areaKm2 !== null) lines.push(`${e.areaKm2.toFixed(2)} km², ${e.pixels.toLocaleString('en-US')} pixels`);
   lines.push(e.expectedSeconds !== null ? `about ${e.expectedSeconds < 90 ? `${Math.ceil(e.expectedSeconds)} s` : `${Math.round(e.expectedSeconds / 60)} min`} on ${e.device} (${e.timingSource})` : `time unknown on ${e.device} until a first run is measured`);
+  return lines;
+}
+
+const duration = (s: number) => (s < 90 ? `${Math.ceil(s)} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`);
+const bytes = (b: number) => (b < 2 ** 30 ? `${Math.max(1, Math.round(b / 2 ** 20))} MiB` : `${(b / 2 ** 30).toFixed(1)} GiB`);
+
+export function describeTrainEstimate(e: TrainEstimate): string[] {
+  const lines = [
+    `${e.tiles} labelled tile${e.tiles === 1 ? '' : 's'} → ${e.samples} training sample${e.samples === 1 ? '' : 's'}${e.crop ? ` of ${e.crop} px` : ''}, batch ${e.batch}`,
+    `at most ${e.maxSteps.toLocaleString('en-US')} steps (${e.stepsPerEpoch} × ${e.maxEpochs} epochs; early stopping usually ends sooner)`,
+    `${e.parameters.toLocaleString('en-US')} head parameters; about ${bytes(e.memory.totalBytes)} of memory (Adam state ${bytes(e.memory.optimizerBytes)}, features ${bytes(e.memory.featureBytes)}, one batch ${bytes(e.memory.batchBytes)})`,
+  ];
+  lines.push(e.expectedSeconds !== null
+    ? `up to ${duration(e.expectedSeconds)} (${e.stepSeconds !== null ? `${e.stepSeconds < 1 ? `${Math.round(e.stepSeconds * 1000)} ms` : `${e.stepSeconds.toFixed(1)} s`} per step, ${e.timingSource}` : e.timingSource}${e.extractSeconds !== null ? ` + ${duration(e.extractSeconds)} feature extraction` : ''})`
+    : 'time unknown until a first training run is measured on this machine');
   return lines;
 }
