@@ -16,11 +16,10 @@ import sys
 import time
 
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'bench_torch'))
-from heads import Head  # noqa: E402
+from heads import Head, head_loss  # noqa: E402
 from train_step import blas_report  # noqa: E402  (the training-engine benchmark's check of the BLAS torch uses)
 
 
@@ -48,12 +47,7 @@ def main():
     for i in range(cfg.get('steps', 3) + 1):
         t = time.perf_counter()
         opt.zero_grad()
-        if cfg['task'] == 'seg':
-            logits, _ = model(feats, out, mask)
-            loss = F.cross_entropy(logits, labels, weight=weights, ignore_index=255)
-        else:
-            logits, _ = model(feats)
-            loss = F.cross_entropy(logits, labels, weight=weights)
+        loss, _, _ = head_loss(model, cfg, feats, labels, weights, out, mask)
         loss.backward()
         opt.step()
         if i > 0:

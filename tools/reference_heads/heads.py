@@ -254,6 +254,16 @@ class Head(nn.Module):
         return [(k.split('.', 1)[1], p) for k, p in self.named_parameters()]
 
 
+def head_loss(model, cfg, feats, labels, weights, out_size=None, keep=None):
+    """The objective the ONNX training graph computes: weighted cross-entropy, pixels labelled 255 ignored (seg).
+    Returns (loss, logits, fused)."""
+    if cfg['task'] == 'seg':
+        logits, fused = model(feats, out_size, keep)
+        return F.cross_entropy(logits, labels, weight=weights, ignore_index=255), logits, fused
+    logits, fused = model(feats)
+    return F.cross_entropy(logits, labels, weight=weights), logits, fused
+
+
 def param_count(model):
     return sum(p.numel() for p in model.parameters())
 

@@ -17,10 +17,9 @@ import sys
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(__file__))
-from heads import Head  # noqa: E402
+from heads import Head, head_loss  # noqa: E402
 import safetensors_io  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(__file__), '..', '..', 'test', 'fixtures', 'heads')
@@ -57,19 +56,20 @@ def perturb(model, g):
                 p.copy_(0.2 * torch.randn(p.shape, generator=g, dtype=p.dtype))
 
 
+def task_loss(model, cfg, inputs):
+    feats, seg, cls, keep, w_seg, w_cls = inputs
+    if cfg['task'] == 'seg':
+        return head_loss(model, cfg, feats, seg, w_seg, OUT_SIZE, keep)
+    return head_loss(model, cfg, feats, cls, w_cls)
+
+
 def adam_steps(model, cfg, inputs, steps=2, lr=0.01):
     """Two torch.optim.Adam steps on the same batch from the model's current state: params and BN statistics after."""
-    feats, seg, cls, keep, w_seg, w_cls = inputs
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
     for _ in range(steps):
         opt.zero_grad()
-        if cfg['task'] == 'seg':
-            logits, _ = model(feats, OUT_SIZE, keep)
-            loss = F.cross_entropy(logits, seg, weight=w_seg, ignore_index=255)
-        else:
-            logits, _ = model(feats)
-            loss = F.cross_entropy(logits, cls, weight=w_cls)
+        loss, _, _ = task_loss(model, cfg, inputs)
         loss.backward()
         opt.step()
     out = {f'adam{steps}.{k}': p.detach().float().numpy() for k, p in model.flat_named_parameters()}
@@ -80,7 +80,7 @@ def adam_steps(model, cfg, inputs, steps=2, lr=0.01):
 
 
 def run_case(name, cfg, inputs, g, dense=None, adam=False):
-    feats, seg, cls, keep, w_seg, w_cls = inputs
+    feats = inputs[0]
     torch.manual_seed(1234)
     model = Head(cfg).double()
     perturb(model, g)
@@ -103,12 +103,7 @@ def run_case(name, cfg, inputs, g, dense=None, adam=False):
                     gap = (top[:, -2] - top[:, -1]).min().item()
                     assert gap > 1e-3, f'{name}: top-k gap {gap} at scale {s}, timestep {t}; change the seed'
     model.train()
-    if cfg['task'] == 'seg':
-        logits, fused = model(feats, OUT_SIZE, keep)
-        loss = F.cross_entropy(logits, seg, weight=w_seg, ignore_index=255)
-    else:
-        logits, fused = model(feats)
-        loss = F.cross_entropy(logits, cls, weight=w_cls)
+    loss, logits, fused = task_loss(model, cfg, inputs)
     loss.backward()
     tensors = {f'param.{k}': v.float().numpy() for k, v in params.items()}
     tensors.update({f'grad.{k}': p.grad.float().numpy() for k, p in model.flat_named_parameters()})
