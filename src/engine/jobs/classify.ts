@@ -9,7 +9,7 @@ import type { RasterBlock, RasterSource } from '../raster/source';
 import type { DeviceTimings } from '../store/deviceTimings';
 import type { FeatureCache, FeatureSet } from '../store/featureCache';
 import { canonicalJson, featureKey, hashWindowPixels, sha256Hex } from '../store/featureKey';
-import { decodeHalf, encodeHalf } from '../store/fp16';
+import { float16ToFloat32, float32ToFloat16 } from '../nn/fp16';
 import type { JobJournal } from '../store/jobJournal';
 import { estimateJob } from './estimate';
 import { headWarnings } from './guards';
@@ -173,7 +173,7 @@ async function classifyAoi(job: ClassifyJob, signal?: AbortSignal): Promise<{ pr
   if (!features) {
     const [fresh] = await job.extractor.extract([input], signal);
     job.cache?.put(key, fresh, { backbone: job.extractor.id });
-    features = fresh.map((t) => ({ name: t.name, shape: t.shape, data: decodeHalf(encodeHalf(t.data)) })); // as the cache returns them
+    features = fresh.map((t) => ({ name: t.name, shape: t.shape, data: float16ToFloat32(float32ToFloat16(t.data)) })); // as the cache returns them
   }
   const [logits] = await job.head.classify([features], signal);
   return { probabilities: softmax(logits), cacheHit };

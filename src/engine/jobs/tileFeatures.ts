@@ -6,7 +6,7 @@ import type { PixelWindow } from '../../shared/geometry';
 import type { RasterBlock, RasterSource } from '../raster/source';
 import type { FeatureCache, FeatureSet } from '../store/featureCache';
 import { featureKey, hashWindowPixels, settingsHash } from '../store/featureKey';
-import { decodeHalf, encodeHalf } from '../store/fp16';
+import { float16ToFloat32, float32ToFloat16 } from '../nn/fp16';
 import type { FeatureExtractor, InputPreparer, TileInput } from './model';
 
 export interface TileFeatures {
@@ -73,7 +73,7 @@ export async function featuresForBatch(ctx: FeatureContext, windows: readonly Pi
     missing.forEach((i, k) => {
       // Use the features as the cache returns them (fp16-rounded), so a result never depends on whether a
       // tile was cached: an interrupted and resumed job, or a second run, gives the same output bytes.
-      out[i].features = extracted[k].map((t) => ({ name: t.name, shape: t.shape, data: decodeHalf(encodeHalf(t.data)) }));
+      out[i].features = extracted[k].map((t) => ({ name: t.name, shape: t.shape, data: float16ToFloat32(float32ToFloat16(t.data)) }));
       ctx.cache?.put(out[i].key!, extracted[k], { backbone: ctx.extractor.id });
     });
   }

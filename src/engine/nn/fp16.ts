@@ -1,6 +1,9 @@
 // IEEE 754 half precision <-> float32, bit-exact with numpy/PyTorch (round to nearest, ties to even; NaN kept).
+// The one fp16 codec of the engine: checkpoints and graph initializers (nn, backbone, runtime) and the feature
+// cache (store), which keeps features in half precision because the reference backbone computes them in fp16
+// under autocast, so the cache loses nothing the reference kept and holds twice as many tiles.
 // Written by hand because it runs over whole checkpoints (hundreds of millions of values): table-driven,
-// no per-value allocation. test/engine/nn/fp16.test.ts checks all 65536 halves and every rounding boundary.
+// no per-value allocation. test/engine/nn/fp16.test.ts checks all 65536 halves, every rounding boundary and numpy.
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);

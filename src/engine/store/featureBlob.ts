@@ -2,7 +2,7 @@
 // optionally deflated after a byte shuffle (low bytes of all halves, then high bytes: the high bytes
 // carry sign+exponent and repeat a lot, which is what deflate can use).
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
-import { decodeHalf, encodeHalf } from './fp16';
+import { float16ToFloat32, float32ToFloat16 } from '../nn/fp16';
 import type { FeatureSet, FeatureTensor } from './featureCache';
 
 export type FeatureCodec = 'fp16' | 'fp16+deflate';
@@ -28,7 +28,7 @@ export function encodeFeatures(set: FeatureSet, codec: FeatureCodec): EncodedFea
   let off = 0;
   for (const t of set) {
     if (t.data.length !== elements(t.shape)) throw new RangeError(`tensor ${t.name}: ${t.data.length} values for shape [${t.shape}]`);
-    encodeHalf(t.data, halves.subarray(off, off + t.data.length));
+    float32ToFloat16(t.data, halves.subarray(off, off + t.data.length));
     off += t.data.length;
   }
   const raw = Buffer.from(halves.buffer, halves.byteOffset, halves.byteLength);
@@ -79,7 +79,7 @@ export function decodeFeatures(tensors: readonly TensorMeta[], codec: string, ra
   let off = 0;
   for (const t of tensors) {
     const n = elements(t.shape);
-    out.push({ name: t.name, shape: [...t.shape], data: decodeHalf(halves.subarray(off, off + n)) });
+    out.push({ name: t.name, shape: [...t.shape], data: float16ToFloat32(halves.subarray(off, off + n)) });
     off += n;
   }
   return out;

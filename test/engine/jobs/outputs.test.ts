@@ -10,7 +10,7 @@ import { runSegmentation } from '../../../src/engine/jobs/segment';
 import { segmentationWriter } from '../../../src/engine/jobs/segmentOutputs';
 import { MemoryFeatureCache } from '../../../src/engine/store/featureCacheMemory';
 import { openStore } from '../../../src/engine/store/store';
-import { floatToHalfBits, halfBitsToFloat32 } from '../../../src/engine/store/fp16';
+import { halfToNumber, numberToHalf } from '../../../src/engine/nn/fp16';
 import { identityExtractor, memoryRaster, passThroughPreparer, pointwiseHead, sceneField } from './fakes';
 
 const python = '/usr/bin/python3';
@@ -55,7 +55,7 @@ describe.skipIf(!hasGdal)('segmentation outputs read back by GDAL', () => {
         expect(pr[i]).toBe(255);
         continue;
       }
-      const l = head.logitsAt(halfBitsToFloat32(floatToHalfBits(f[i]))); // heads see fp16 features
+      const l = head.logitsAt(halfToNumber(numberToHalf(f[i]))); // heads see fp16 features
       const best = l.indexOf(Math.max(...l));
       if (m[i] !== best) throw new Error(`pixel ${i}: ${m[i]} ≠ ${best}`);
       const e = l.map((v) => Math.exp(v - l[best]));

@@ -8,10 +8,10 @@ import type { StoredStrip } from '../../../src/engine/jobs/stripCodec';
 import { planTiles } from '../../../src/engine/jobs/tilePlan';
 import { MemoryFeatureCache } from '../../../src/engine/store/featureCacheMemory';
 import { openStore } from '../../../src/engine/store/store';
-import { floatToHalfBits, halfBitsToFloat32 } from '../../../src/engine/store/fp16';
+import { halfToNumber, numberToHalf } from '../../../src/engine/nn/fp16';
 
 /** Features reach heads fp16-rounded (as the cache stores them), so hand-computed answers use that value. */
-const h16 = (v: number) => halfBitsToFloat32(floatToHalfBits(v));
+const h16 = (v: number) => halfToNumber(numberToHalf(v));
 import { contextHead, identityExtractor, memoryRaster, passThroughPreparer, pointwiseHead, sceneField, tileIdHead } from './fakes';
 
 interface Collected {

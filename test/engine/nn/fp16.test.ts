@@ -1,5 +1,17 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { float16ToFloat32, float32ToFloat16, halfToNumber, numberToHalf } from '../../../src/engine/nn/fp16';
+
+const python = '/usr/bin/python3';
+const hasNumpy = existsSync(python) && (() => {
+  try {
+    execFileSync(python, ['-c', 'import numpy'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 describe('fp16', () => {
   it('decodes the IEEE half landmarks', () => {
@@ -8,6 +20,7 @@ describe('fp16', () => {
     expect(halfToNumber(0x7bff)).toBe(65504);
     expect(halfToNumber(0x0001)).toBe(2 ** -24);
     expect(halfToNumber(0x0400)).toBe(2 ** -14);
+    expect(halfToNumber(0x3555)).toBe(0.333251953125);
     expect(halfToNumber(0x7c00)).toBe(Infinity);
     expect(halfToNumber(0xfc00)).toBe(-Infinity);
     expect(Number.isNaN(halfToNumber(0x7e00))).toBe(true);
@@ -51,5 +64,31 @@ describe('fp16', () => {
     expect(numberToHalf(-(2 ** -26))).toBe(0x8000);
     expect(numberToHalf(2 ** -25 * 1.0001)).toBe(1); // just above half the smallest subnormal
     expect(numberToHalf(2 ** -25)).toBe(0); // exactly half: ties to even (0)
+    expect(numberToHalf(1.5 * 2 ** -25)).toBe(1);
+    expect(numberToHalf(-0)).toBe(0x8000);
+    expect(numberToHalf(NaN) & 0x7c00).toBe(0x7c00);
+    expect(numberToHalf(NaN) & 0x3ff).not.toBe(0);
+  });
+
+  it.skipIf(!hasNumpy)('matches numpy astype(float16) on 200k random and edge-case floats, and back', () => {
+    const n = 200_000;
+    const values = new Float32Array(n);
+    let s = 12345;
+    const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    for (let i = 0; i < n; i++) {
+      const e = Math.floor(rnd() * 60) - 30; // spans subnormals, normals and overflow
+      values[i] = (rnd() < 0.5 ? -1 : 1) * rnd() * 2 ** e;
+    }
+    // Exact halfway points in every binade, where rounding mistakes show.
+    for (let i = 0; i < 2000; i++) values[i] = (1 + (2 * (i % 1024) + 1) * 2 ** -11) * 2 ** ((i % 40) - 24);
+    const out = execFileSync(python, ['-W', 'ignore', '-c', 'import sys,numpy as np; a=np.frombuffer(sys.stdin.buffer.read(),dtype="<f4"); sys.stdout.buffer.write(a.astype(np.float16).view("<u2").tobytes())'], { input: Buffer.from(values.buffer), maxBuffer: 1 << 24 });
+    const ref = new Uint16Array(out.buffer, out.byteOffset, n);
+    const ours = float32ToFloat16(values);
+    let mismatches = 0;
+    for (let i = 0; i < n; i++) if (ours[i] !== ref[i]) mismatches++;
+    expect(mismatches).toBe(0);
+    const back = float16ToFloat32(ours);
+    const refBack = execFileSync(python, ['-c', 'import sys,numpy as np; a=np.frombuffer(sys.stdin.buffer.read(),dtype="<u2"); sys.stdout.buffer.write(a.view(np.float16).astype(np.float32).tobytes())'], { input: Buffer.from(ours.buffer), maxBuffer: 1 << 24 });
+    expect(Buffer.from(back.buffer).equals(refBack)).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeHalf, encodeHalf } from '../../../src/engine/store/fp16';
+import { float16ToFloat32, float32ToFloat16 } from '../../../src/engine/nn/fp16';
 import type { FeatureCache, FeatureSet } from '../../../src/engine/store/featureCache';
 import { MemoryFeatureCache } from '../../../src/engine/store/featureCacheMemory';
 import { canonicalJson, featureKey, hashWindowPixels } from '../../../src/engine/store/featureKey';
@@ -10,7 +10,7 @@ import { openStore, type Store } from '../../../src/engine/store/store';
 import { openSqlite } from '../../../src/engine/store/sqlite';
 import { syntheticFeatures } from './fixtures/features';
 
-const fp16 = (a: Float32Array) => decodeHalf(encodeHalf(a));
+const fp16 = (a: Float32Array) => float16ToFloat32(float32ToFloat16(a));
 
 function expectSameAsFp16(got: FeatureSet | null, want: FeatureSet) {
   expect(got).not.toBeNull();

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeHalf, encodeHalf } from '../../../src/engine/store/fp16';
+import { float16ToFloat32, float32ToFloat16 } from '../../../src/engine/nn/fp16';
 import { openStore } from '../../../src/engine/store/store';
 import { openSqlite } from '../../../src/engine/store/sqlite';
 import { syntheticFeatures } from './fixtures/features';
@@ -48,7 +48,7 @@ function expectRowsIntact(path: string) {
     const got = s.cache.get(k);
     expect(got, `row ${k} readable`).not.toBeNull();
     const want = syntheticFeatures(i, 8);
-    for (let t = 0; t < want.length; t++) expect(Buffer.from(got![t].data.buffer).equals(Buffer.from(decodeHalf(encodeHalf(want[t].data)).buffer))).toBe(true);
+    for (let t = 0; t < want.length; t++) expect(Buffer.from(got![t].data.buffer).equals(Buffer.from(float16ToFloat32(float32ToFloat16(want[t].data)).buffer))).toBe(true);
   }
   const stats = s.cache.stats();
   s.close();
