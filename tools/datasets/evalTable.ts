@@ -11,7 +11,7 @@
 // Backbones that are not installed are reported as skipped, rows never run as "not run (time)": nothing is silently
 // dropped. A seed other than 0 reruns rows to measure run-to-run noise (head init, holdout split, crops, dropout);
 // the random-init backbone then stays the seed-0 network so only the head's randomness changes.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadHead } from '../../src/engine/heads/artifact/io';
@@ -42,8 +42,16 @@ const out = resolve(values.out!);
 mkdirSync(join(out, 'heads'), { recursive: true });
 const resultsPath = join(out, 'results.json');
 const rows: Row[] = existsSync(resultsPath) ? JSON.parse(readFileSync(resultsPath, 'utf8')) : [];
-const save = () => {
-  writeFileSync(resultsPath, JSON.stringify(rows, null, 1));
+// Another run may be appending to the same file (e.g. noise reruns beside the main table): merge its rows, ours win.
+const save = (mine: Row) => {
+  const onDisk: Row[] = existsSync(resultsPath) ? JSON.parse(readFileSync(resultsPath, 'utf8')) : [];
+  for (const r of onDisk) if (!rows.some((x) => sameRow(x, r))) rows.push(r);
+  const i = rows.findIndex((r) => sameRow(r, mine));
+  if (i >= 0) rows[i] = mine;
+  else rows.push(mine);
+  const tmp = `${resultsPath}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(rows, null, 1));
+  renameSync(tmp, resultsPath);
   writeFileSync(join(out, 'table.md'), markdown(rows));
 };
 const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : (100 * v).toFixed(1));
@@ -56,8 +64,8 @@ function markdown(all: Row[]): string {
     lines.push(task === 'seg' ? '### Segmentation, Dubai tile 6 (trained on tiles 1–5): mIoU %' : '### Patch classification derived from Dubai masks (tile 6): accuracy % / macro-F1 %', '');
     const backbones = [...new Set(rs.map((r) => r.backbone))];
     lines.push(`| fusion | size | ${backbones.join(' | ')} |`, `|---|---|${backbones.map(() => '---').join('|')}|`);
-    for (const size of ['light', 'faithful']) {
-      for (const fusion of ['gw', 'lw', 'moe', 'concat']) {
+    for (const size of ['light', 'faithful'] as const) {
+      for (const fusion of ['gw', 'lw', 'moe', 'concat'] as const) {
         const cells = backbones.map((b) => {
           const r = rs.find((x) => sameRow(x, { task, fusion, size, backbone: b, seed: 0 }));
           if (!r) return 'not run (time)';
@@ -133,13 +141,13 @@ for (const task of list(values.tasks!) as HeadTaskName[]) {
           row.reason = msg.split('\n')[0];
           process.stderr.write(`  ${row.status}: ${row.reason}\n`);
         }
-        const i = rows.findIndex((r) => sameRow(r, key));
-        if (i >= 0) rows[i] = row;
-        else rows.push(row);
-        save();
+        save(row);
       }
     }
   }
 }
 store.close();
+// Rows other runs appended meanwhile (and a run with nothing left to do) still reach table.md.
+if (existsSync(resultsPath)) for (const r of JSON.parse(readFileSync(resultsPath, 'utf8')) as Row[]) if (!rows.some((x) => sameRow(x, r))) rows.push(r);
+writeFileSync(join(out, 'table.md'), markdown(rows));
 process.stdout.write(markdown(rows));
