@@ -19,10 +19,15 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))  # tools/, for pyldm
 from heads import Head, head_loss  # noqa: E402
-import safetensors_io  # noqa: E402
+from pyldm.safetensors_io import save_file  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(__file__), '..', '..', 'test', 'fixtures', 'heads')
+
+
+def write(path, arrays, metadata):
+    save_file({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in arrays.items()}, path, metadata)
 
 BASE = dict(tapDims=[[6] * 6, [8] * 6, [12] * 6, [12] * 3], scaleSizes=[16, 8, 4, 2], timesteps=2, projection=16,
             bottleneck=4, normGroups=2, decoderChannels=8, poolScales=[1, 2, 3, 6], numExperts=4, topK=2)
@@ -125,7 +130,7 @@ def run_case(name, cfg, inputs, g, dense=None, adam=False):
         out = model(feats, OUT_SIZE) if cfg['task'] == 'seg' else model(feats)
         tensors['out.logits_eval'] = out[0].float().numpy()
     meta_cfg = dict(cfg, batch=B, outputSize=list(OUT_SIZE), dropoutP=DROPOUT_P, moeMode=None if dense is None else ('dense' if dense else 'topk'))
-    safetensors_io.write(os.path.join(OUT, f'{name}.safetensors'), tensors, {'config': json.dumps(meta_cfg)})
+    write(os.path.join(OUT, f'{name}.safetensors'), tensors, {'config': json.dumps(meta_cfg)})
     return loss.item()
 
 
@@ -137,7 +142,7 @@ def main():
     t = {f'feats.t{ti}.s{si}': x.float().numpy() for ti, row in enumerate(feats) for si, x in enumerate(row)}
     t.update(seg_labels=seg.numpy().astype(np.uint8), cls_labels=cls.numpy().astype(np.uint8), dropout_mask=keep.float().numpy(),
              class_weights_seg=w_seg.float().numpy(), class_weights_cls=w_cls.float().numpy())
-    safetensors_io.write(os.path.join(OUT, 'inputs.safetensors'), t, {'base': json.dumps(BASE)})
+    write(os.path.join(OUT, 'inputs.safetensors'), t, {'base': json.dumps(BASE)})
     cases = [
         ('seg_gw', dict(BASE, task='seg', fusion='gw', numClasses=SEG_CLASSES), None, True),
         ('seg_lw', dict(BASE, task='seg', fusion='lw', numClasses=SEG_CLASSES), None),
