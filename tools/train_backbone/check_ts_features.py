@@ -18,7 +18,6 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import train_backbone.attention_fix  # noqa: E402,F401
 from pyldm.safetensors_io import load_file  # noqa: E402
 from pyldm.schedule import alphas_cumprod  # noqa: E402
 from pyldm.unet import from_pretrained, group_taps  # noqa: E402

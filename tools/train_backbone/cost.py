@@ -18,7 +18,6 @@ import torch.nn as nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pyldm.tae import TinyAutoencoder, cheap_encoder_spec, conv_flops, count_parameters, decoder_spec  # noqa: E402
-import train_backbone.attention_fix  # noqa: E402,F401  (NaN-safe attention scores on torch 1.13 CPU)
 from pyldm.unet import Attention, UNet2DConditionModel, UNetConfig  # noqa: E402
 from train_backbone.configs import unet_config  # noqa: E402
 

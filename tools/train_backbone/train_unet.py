@@ -24,7 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pyldm.safetensors_io import load_file  # noqa: E402
 from pyldm.schedule import add_noise, alphas_cumprod, min_snr_weight_v, v_target  # noqa: E402
 from pyldm.tae import TinyAutoencoder  # noqa: E402
-import train_backbone.attention_fix  # noqa: E402,F401  (NaN-safe attention scores on torch 1.13 CPU)
 from pyldm.unet import UNet2DConditionModel, UNetConfig  # noqa: E402
 from train_backbone.common import Budget, LossLog, autocast, cosine_lr, pick_device  # noqa: E402
 from train_backbone.configs import unet_config  # noqa: E402
