@@ -1,25 +1,12 @@
 // Opens any supported checkpoint by its content (not its extension): safetensors or a PyTorch zip.
-import { closeSync, openSync, readSync } from 'node:fs';
-import { FileNotFoundError, SatError } from '../../../shared/errors';
-import type { WeightReader } from './reader';
+import { SatError } from '../../../shared/errors';
+import { readFileHead, type WeightReader } from './reader';
 import { SafetensorsReader } from './safetensors';
 import { TorchCheckpointReader } from './torch';
 
 export function openWeights(path: string): WeightReader {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new FileNotFoundError(path, 'weights file');
-    throw e;
-  }
-  const head = Buffer.alloc(4);
-  let n: number;
-  try {
-    n = readSync(fd, head, 0, 4, 0);
-  } finally {
-    closeSync(fd);
-  }
+  const head = readFileHead(path, 4, 'weights file');
+  const n = head.length;
   if (n === 4 && head.readUInt32LE(0) === 0x04034b50) return new TorchCheckpointReader(path);
   if (n === 4 && head[0] === 0x80) return new TorchCheckpointReader(path); // legacy torch: a clear error from there
   if (/\.safetensors$/i.test(path) || n === 4) return new SafetensorsReader(path);

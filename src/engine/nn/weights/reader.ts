@@ -1,6 +1,7 @@
 // One interface over every checkpoint format we read. Tensors are read one at a time, on demand, straight from
 // the file: a 3.5 GB UNet never has to sit in memory twice.
-import { SatError } from '../../../shared/errors';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { FileNotFoundError, SatError } from '../../../shared/errors';
 import { type WeightDType, type WeightInfo, bytesToFloat32 } from './dtypes';
 
 export interface WeightReader {
@@ -48,6 +49,27 @@ export abstract class BaseWeightReader implements WeightReader {
   readFloat32(name: string): Float32Array {
     const dtype: WeightDType = this.info(name).dtype;
     return bytesToFloat32(this.readBytes(name), dtype);
+  }
+}
+
+/** A read-only descriptor; a missing file is a FileNotFoundError naming `what` (weights file, checkpoint). */
+export function openWeightsFile(path: string, what: string): number {
+  try {
+    return openSync(path, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new FileNotFoundError(path, what);
+    throw e;
+  }
+}
+
+/** Up to `length` bytes from the start of the file (fewer if it is shorter): enough to tell formats apart. */
+export function readFileHead(path: string, length: number, what: string): Buffer {
+  const fd = openWeightsFile(path, what);
+  const head = Buffer.alloc(length);
+  try {
+    return head.subarray(0, readSync(fd, head, 0, length, 0));
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -2,10 +2,10 @@
 // {name: {dtype, shape, data_offsets}}, then the raw little-endian data. Read lazily through a file descriptor;
 // written streaming, so writing a multi-GB checkpoint needs one tensor in memory at a time.
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
-import { FileNotFoundError, InvalidArgumentError } from '../../../shared/errors';
+import { InvalidArgumentError } from '../../../shared/errors';
 import { float32ToFloat16 } from '../fp16';
 import { type WeightDType, type WeightInfo, WEIGHT_BYTES, elementCount, float32ToBfloat16 } from './dtypes';
-import { BaseWeightReader, corruptWeights } from './reader';
+import { BaseWeightReader, corruptWeights, openWeightsFile } from './reader';
 
 const ST_TO_DTYPE: Readonly<Record<string, WeightDType>> = {
   F32: 'float32', F16: 'float16', BF16: 'bfloat16', F64: 'float64', I64: 'int64', I32: 'int32', I16: 'int16',
@@ -32,12 +32,7 @@ export class SafetensorsReader extends BaseWeightReader {
 
   constructor(readonly path: string) {
     super();
-    try {
-      this.fd = openSync(path, 'r');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new FileNotFoundError(path, 'weights file');
-      throw e;
-    }
+    this.fd = openWeightsFile(path, 'weights file');
     try {
       const size = fstatSync(this.fd).size;
       if (size < 8) throw corruptWeights(path, `only ${size} bytes`);

@@ -2,11 +2,10 @@
 // (the object graph) + `<root>/data/<key>` (raw storages) + `<root>/byteorder`. The pickle is read by the
 // restricted unpickler with an allow-list of exactly what a state dict needs; tensors are views (offset, shape,
 // stride) into storages and are read lazily.
-import { closeSync, openSync, readSync } from 'node:fs';
 import { SatError } from '../../../shared/errors';
 import { type WeightDType, type WeightInfo, WEIGHT_BYTES, elementCount } from './dtypes';
 import { type PyGlobal, PyTuple, unpickle } from './pickle';
-import { BaseWeightReader, corruptWeights } from './reader';
+import { BaseWeightReader, corruptWeights, readFileHead } from './reader';
 import { type ZipEntry, ZipFile } from './zip';
 
 const STORAGE_DTYPES: Readonly<Record<string, WeightDType>> = {
@@ -76,14 +75,8 @@ export class TorchCheckpointReader extends BaseWeightReader {
 
   constructor(readonly path: string) {
     super();
-    const fd = openSync(path, 'r');
-    const magic = Buffer.alloc(4);
-    try {
-      readSync(fd, magic, 0, 4, 0);
-    } finally {
-      closeSync(fd);
-    }
-    if (magic.readUInt32LE(0) !== 0x04034b50) {
+    const magic = readFileHead(path, 4, 'checkpoint');
+    if (magic.length < 4 || magic.readUInt32LE(0) !== 0x04034b50) {
       if (magic[0] === 0x80) {
         throw new SatError('UNSUPPORTED_FORMAT', `"${path}" is a PyTorch checkpoint in the legacy (pre-1.6) format, which is not read.`, {
           hint: 'Re-save it with a current PyTorch (torch.save(torch.load(path), new_path)) or convert it to .safetensors.',

@@ -1,10 +1,9 @@
 // A read-only ZIP directory for PyTorch checkpoints: torch.save writes an uncompressed ("stored") zip, possibly
 // zip64 for big files, so an entry's bytes can be read in place by offset. Deflated entries (a re-zipped file)
 // are inflated with node:zlib. Only what torch archives use is supported; anything else is a clear error.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
-import { FileNotFoundError } from '../../../shared/errors';
-import { corruptWeights } from './reader';
+import { corruptWeights, openWeightsFile } from './reader';
 
 export interface ZipEntry {
   readonly name: string;
@@ -26,12 +25,7 @@ export class ZipFile {
   private readonly size: number;
 
   constructor(readonly path: string) {
-    try {
-      this.fd = openSync(path, 'r');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new FileNotFoundError(path, 'checkpoint');
-      throw e;
-    }
+    this.fd = openWeightsFile(path, 'checkpoint');
     try {
       this.size = fstatSync(this.fd).size;
       this.readDirectory();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SatError } from '../../../../src/shared/errors';
 import { openWeights } from '../../../../src/engine/nn/weights/open';
+import { SafetensorsReader } from '../../../../src/engine/nn/weights/safetensors';
 import { TorchCheckpointReader } from '../../../../src/engine/nn/weights/torch';
 
 // Fixtures written by real PyTorch: tools/reference/make_weight_fixtures.py.
@@ -74,6 +75,9 @@ describe('PyTorch zip checkpoints', () => {
     writeFileSync(bad, good.subarray(0, good.length - 30)); // truncated: the directory is gone
     expect(code(() => openWeights(bad))).toBe('CORRUPT_WEIGHTS');
     expect(code(() => openWeights(join(tmp, 'missing.bin')))).toBe('FILE_NOT_FOUND');
+    // Each reader opened directly (not through openWeights) reports a missing file the same way.
+    expect(code(() => new TorchCheckpointReader(join(tmp, 'missing.bin')))).toBe('FILE_NOT_FOUND');
+    expect(code(() => new SafetensorsReader(join(tmp, 'missing.safetensors')))).toBe('FILE_NOT_FOUND');
   });
 
   it('names a tensor the checkpoint does not have', () => {
