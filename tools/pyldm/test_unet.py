@@ -14,24 +14,12 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import unet as U  # noqa: E402
-
-SD21 = {
-    "_class_name": "SatUNet", "act_fn": "silu", "attention_head_dim": [5, 10, 20, 20],
-    "block_out_channels": [320, 640, 1280, 1280], "center_input_sample": False, "cross_attention_dim": 1024,
-    "down_block_types": ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
-    "downsample_padding": 1, "dual_cross_attention": False, "flip_sin_to_cos": True, "freq_shift": 0,
-    "in_channels": 4, "layers_per_block": 2, "mid_block_scale_factor": 1, "norm_eps": 1e-05, "norm_num_groups": 32,
-    "num_class_embeds": None, "only_cross_attention": False, "out_channels": 4, "sample_size": 96,
-    "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"],
-    "upcast_attention": True, "use_linear_projection": True, "use_metadata": True, "num_metadata": 7,
-}
+from sd21_config import DIFFUSIONSAT_256_UNET as SD21, unet_config  # noqa: E402
 
 
 def small_config():
-    c = dict(SD21)
-    c.update({"block_out_channels": [32, 64, 64, 64], "attention_head_dim": [1, 2, 2, 2], "cross_attention_dim": 48,
-              "norm_num_groups": 8})
-    return c
+    return unet_config(block_out_channels=[32, 64, 64, 64], attention_head_dim=[1, 2, 2, 2], cross_attention_dim=48,
+                       norm_num_groups=8)
 
 
 def check(cond, msg):

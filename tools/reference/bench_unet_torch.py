@@ -17,17 +17,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import pyldm_path  # noqa: E402,F401
 from unet import UNet2DConditionModel, UNetConfig, save_pretrained, save_safetensors  # noqa: E402
+from sd21_config import unet_config  # noqa: E402
 import vae_encoder  # noqa: E402
 
-SD21_UNET = {
-    "_class_name": "SatUNet", "act_fn": "silu", "attention_head_dim": [5, 10, 20, 20],
-    "block_out_channels": [320, 640, 1280, 1280], "cross_attention_dim": 1024,
-    "down_block_types": ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
-    "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"],
-    "layers_per_block": 2, "norm_num_groups": 32, "norm_eps": 1e-5, "flip_sin_to_cos": True, "freq_shift": 0,
-    "in_channels": 4, "out_channels": 4, "upcast_attention": True, "use_linear_projection": True,
-    "use_metadata": False, "num_metadata": 0, "sample_size": 96,
-}
+SD21_UNET = unet_config(use_metadata=False, num_metadata=0)
 SD21_VAE = {
     "_class_name": "AutoencoderKL", "block_out_channels": [128, 256, 512, 512], "down_block_types": ["DownEncoderBlock2D"] * 4,
     "in_channels": 3, "latent_channels": 4, "layers_per_block": 2, "norm_num_groups": 32, "scaling_factor": 0.18215,

@@ -19,6 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import pyldm_path  # noqa: E402
 from pyldm_path import UNet2DConditionModel, UNetConfig  # noqa: E402
+from sd21_config import unet_config  # noqa: E402
 from detweights import det_state_dict, det_uniform  # noqa: E402
 import clip_text  # noqa: E402
 import inversion  # noqa: E402
@@ -27,17 +28,8 @@ import vae_encoder  # noqa: E402
 
 OUT = os.path.join(HERE, "..", "..", "test", "fixtures", "backbone", "golden")
 
-UNET = {
-    "_class_name": "SatUNet", "_diffusers_version": "0.17.0.dev0", "act_fn": "silu",
-    "attention_head_dim": [1, 2, 4, 4], "block_out_channels": [32, 64, 128, 128], "center_input_sample": False,
-    "cross_attention_dim": 64,
-    "down_block_types": ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
-    "downsample_padding": 1, "dual_cross_attention": False, "flip_sin_to_cos": True, "freq_shift": 0,
-    "in_channels": 4, "layers_per_block": 2, "mid_block_scale_factor": 1, "norm_eps": 1e-05, "norm_num_groups": 32,
-    "num_class_embeds": None, "only_cross_attention": False, "out_channels": 4, "sample_size": 32,
-    "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"],
-    "upcast_attention": True, "use_linear_projection": True, "use_metadata": True, "num_metadata": 7,
-}
+UNET = unet_config(attention_head_dim=[1, 2, 4, 4], block_out_channels=[32, 64, 128, 128], cross_attention_dim=64,
+                   sample_size=32)
 SCHEDULER = {
     "_class_name": "DDIMScheduler", "_diffusers_version": "0.17.0.dev0", "beta_end": 0.012,
     "beta_schedule": "scaled_linear", "beta_start": 0.00085, "clip_sample": False, "num_train_timesteps": 1000,
