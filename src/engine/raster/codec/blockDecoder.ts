@@ -2,7 +2,7 @@
 // expand 1-bit samples, convert JPEG YCbCr to RGB. DEFLATE goes through node:zlib (off the main thread, with an
 // output cap), LZW and PackBits through this folder's bounded decoders, ZSTD through zstddec and LERC through
 // the lerc package with bounded outputs, JPEG through geotiff.js.
-import { inflate, constants as zc } from 'node:zlib';
+import { inflate, inflateSync, constants as zc } from 'node:zlib';
 import { getDecoder } from 'geotiff';
 import { CorruptRasterError, SatError } from '../../../shared/errors';
 import type { TiffImage } from '../tiff/image';
@@ -18,10 +18,18 @@ export interface BlockDecoder {
   decode(raw: Uint8Array, rows: number): Promise<Uint8Array>;
 }
 
-function inflateBounded(raw: Uint8Array, maxOutputLength: number): Promise<Uint8Array> {
+// Below this, a block is inflated on the JS thread: a thread-pool round trip costs more than the work (1-row
+// strips of a striped GeoTIFF are a few KiB each).
+const SYNC_INFLATE_BYTES = 64 * 1024;
+
+function inflateBounded(raw: Uint8Array, maxOutputLength: number): Promise<Uint8Array> | Uint8Array {
+  // Z_SYNC_FLUSH: like libtiff, accept a stream whose end marker is missing once the block is complete.
+  // chunkSize = the block's size: zlib's default 16 KiB chunks cost a thread-pool hop and a copy each, and
+  // node:zlib then concatenates them (a 1 MiB tile took 64 hops).
+  const opts = { finishFlush: zc.Z_SYNC_FLUSH, maxOutputLength, chunkSize: Math.max(64, maxOutputLength) };
+  if (maxOutputLength <= SYNC_INFLATE_BYTES) return inflateSync(raw, opts);
   return new Promise((resolve, reject) => {
-    // Z_SYNC_FLUSH: like libtiff, accept a stream whose end marker is missing once the block is complete.
-    inflate(raw, { finishFlush: zc.Z_SYNC_FLUSH, maxOutputLength }, (err, out) => (err ? reject(err) : resolve(out)));
+    inflate(raw, opts, (err, out) => (err ? reject(err) : resolve(out)));
   });
 }
 
@@ -94,8 +102,11 @@ export function createBlockDecoder(img: TiffImage, littleEndian: boolean, path: 
       if (bytes.byteLength < expected) {
         throw new CorruptRasterError(path, `a ${img.compressionName} block of image #${img.ifdIndex} holds ${bytes.byteLength} bytes, ${expected} expected`);
       }
-      // A private, aligned copy: predictors work in place and typed views need aligned offsets.
-      let out = bytes.slice(0, expected);
+      // A private, aligned block: predictors work in place and typed views need aligned offsets. Decoders return
+      // fresh buffers of about the block's size, used as they are; a stored (uncompressed) block is a view of the
+      // file read, and a decoder output much larger than the block would pin memory the cache does not count:
+      // those are copied.
+      let out = bytes === raw || bytes.buffer.byteLength > expected + 4096 ? new Uint8Array(bytes.subarray(0, expected)) : bytes.subarray(0, expected);
       if (img.bitsPerSample === 1) return expandBits(out, rowSamples, rows);
       if (img.predictor === 3) {
         undoFloatingPointPredictor(out, rowSamples, rows, samples, img.bytesPerSample);
@@ -106,7 +117,7 @@ export function createBlockDecoder(img: TiffImage, littleEndian: boolean, path: 
       if (!littleEndian && img.bytesPerSample > 1) swapBytes(out, img.bytesPerSample);
       if (img.predictor === 2) undoHorizontalDifferencing(out, rowSamples, rows, samples, img.bytesPerSample);
       if (img.photometric === 6 && img.compression === 7 && samples === 3) ycbcrToRgb(out);
-      out = out.byteOffset % 8 === 0 ? out : out.slice();
+      out = out.byteOffset % 8 === 0 ? out : new Uint8Array(out);
       return out;
     },
   };
