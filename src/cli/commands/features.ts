@@ -7,16 +7,20 @@ import { readNpy, writeNpy } from '../../engine/backbone/npy';
 import type { CliCommand } from '../command';
 import { createProgress } from '../progress';
 import { intFlag, parseArgs, required } from './models/args';
+import { PROVIDER_USAGE, providerOption } from './models/provider';
 
 const usage = `Usage:
   satdifuser features --unet <diffusers unet folder> --scheduler <scheduler folder> --latent <latent.npy>
-                      --prompt-embedding <pe.npy> --out <dir> [--labels 47,45,40] [--threads N]
+                      --prompt-embedding <pe.npy> --out <dir> [--labels 47,45,40] [--threads N] [--provider P]
   satdifuser features --backbone <model> --image <raster> [--window x,y,w,h] [--bands r,g,b] --out <dir> [--threads N]
+                      [--provider P]
 
 Runs SatDiFuser's feature extraction: the 10-call DDIM inversion from the clean latent (t = −1, 1, 21, …, 161; the
 UNet output used as ε as the released code does) and writes the taps of the calls labelled 47, 45, 40
 (t = 21, 61, 161) as t47_s1.npy … t40_s4.npy (float32, NCHW; s1 is the widest scale). With --backbone, the image
-window is read, scaled for the model's autoencoder and encoded first (latent = posterior mean × scaling factor).`;
+window is read, scaled for the model's autoencoder and encoded first (latent = posterior mean × scaling factor).
+
+  ${PROVIDER_USAGE}`;
 
 function parseLabels(s: string | undefined): number[] {
   if (!s) return [47, 45, 40];
@@ -43,7 +47,8 @@ export const command: CliCommand = {
   summary: 'SatDiFuser features (DDIM-inversion taps) from a latent + UNet, or from an image + backbone model',
   usage,
   async run(args, ctx) {
-    const p = parseArgs(args, ['unet', 'scheduler', 'latent', 'prompt-embedding', 'out', 'labels', 'threads', 'backbone', 'image', 'window', 'bands'], [], usage);
+    const p = parseArgs(args, ['unet', 'scheduler', 'latent', 'prompt-embedding', 'out', 'labels', 'threads', 'backbone', 'image', 'window', 'bands', 'provider'], [], usage);
+    const provider = providerOption(p, ctx.stderr);
     const out = required(p, 'out', usage);
     const threads = intFlag(p, 'threads', 0, 0) || undefined;
     const labels = parseLabels(p.flags.get('labels'));
@@ -53,7 +58,7 @@ export const command: CliCommand = {
       const { extractFromImage } = await import('../../engine/backbone/extractFromImage');
       const res = await extractFromImage({
         model: required(p, 'backbone', usage), image: required(p, 'image', usage), window: p.flags.get('window'),
-        bands: p.flags.get('bands'), saveLabels: labels, threads, signal: ctx.signal,
+        bands: p.flags.get('bands'), saveLabels: labels, threads, ...provider, signal: ctx.signal,
         onProgress: (stage, done, total) => bar.update({ done, total, message: stage }),
       });
       const files = writeTapSets(out, res.sets);
@@ -68,7 +73,7 @@ export const command: CliCommand = {
     const sets = await extractFromLatent({
       unetDir: required(p, 'unet', usage), schedulerDir: required(p, 'scheduler', usage),
       latent: { data: latent.data, shape: latent.shape }, promptEmbedding: { data: pe.data, shape: pe.shape },
-      saveLabels: labels, threads, signal: ctx.signal,
+      saveLabels: labels, threads, ...provider, signal: ctx.signal,
       onProgress: (stage, done, total) => bar.update({ done, total, message: stage }),
     });
     const files = writeTapSets(out, sets);

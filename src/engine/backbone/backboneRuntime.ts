@@ -6,9 +6,10 @@ import { homedir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { InvalidArgumentError } from '../../shared/errors';
 import { openWeights } from '../nn/weights/open';
-import { Session, Tensor } from '../runtime';
+import { type ProviderName, type ProviderReport, Session, Tensor } from '../runtime';
 import { type TapSet, invertAndTap } from './inversion';
 import { type BackboneModel, userModelDir } from './modelStore';
+import { backboneProviders } from './providers';
 import { inversionSteps } from './schedule';
 import { writeGraph } from './sessionFromGraph';
 import { buildTaeEncoderGraph } from './taeGraph';
@@ -18,6 +19,13 @@ import { WeightSource } from './weightSource';
 
 export interface RuntimeOptions {
   readonly threads?: number;
+  /**
+   * Execution providers in order (e.g. providersFromChoice('cuda') = cuda then cpu). Default: SATDIFUSER_PROVIDER,
+   * else CPU only (graphs are built and tuned for ORT's CPU kernels; a GPU is opt-in).
+   */
+  readonly providers?: readonly ProviderName[];
+  /** Told which provider each session runs on, and why the ones before it were not used. */
+  readonly onProvider?: (session: string, report: ProviderReport) => void;
   readonly signal?: AbortSignal;
   readonly onProgress?: (stage: string, done: number, total: number) => void;
 }
@@ -78,13 +86,26 @@ export class BackboneRuntime {
         r.close();
       }
     });
-    const opts = { intraOpThreads: o.threads, providers: ['cpu' as const] };
+    const opts = { intraOpThreads: o.threads, providers: backboneProviders(o) };
     const enc = await Session.create(encPath, { ...opts, label: 'the autoencoder encoder' });
-    const unet = await Session.create(unetPath, { ...opts, label: 'the UNet' });
+    o.onProvider?.('the autoencoder encoder', enc.provider);
+    let unet: Session;
+    try {
+      unet = await Session.create(unetPath, { ...opts, label: 'the UNet' });
+    } catch (e) {
+      await enc.release();
+      throw e;
+    }
+    o.onProvider?.('the UNet', unet.provider);
     return new BackboneRuntime(model, height, width, enc, unet);
   }
 
   /** Pixels already scaled to the model's input range, [B, 3, H, W] → scaled latent [B, L, h, w]. */
+  /** Which provider runs each session (and why earlier ones in the order were not used). */
+  get providers(): { encoder: ProviderReport; unet: ProviderReport } {
+    return { encoder: this.encoder.provider, unet: this.unet.provider };
+  }
+
   async encode(pixels: Float32Array, batch: number, o: RuntimeOptions = {}): Promise<{ data: Float32Array; dims: number[] }> {
     const r = await this.encoder.run({ image: Tensor.of('float32', pixels, [batch, 3, this.height, this.width]) }, { signal: o.signal });
     const out = r.moments ?? r.latent;

@@ -1,7 +1,8 @@
 // The `encode --vae …` path: a diffusers AutoencoderKL folder + an NCHW image in [−1, 1] → moments (mean ‖ logvar).
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../../shared/errors';
-import { Tensor } from '../runtime';
+import { type ProviderName, type ProviderReport, Tensor } from '../runtime';
+import { backboneProviders } from './providers';
 import { openComponent } from './diffusersFolder';
 import { sessionFromGraph } from './sessionFromGraph';
 import { buildVaeEncoderGraph, oldVaeAttentionName, parseVaeConfig } from './vaeGraph';
@@ -17,7 +18,15 @@ export function valueRange(data: Float32Array): [number, number] {
   return [lo, hi];
 }
 
-export async function encodeWithVae(vaeDir: string, image: { data: Float32Array; shape: readonly number[] }, threads?: number): Promise<{ data: Float32Array; shape: number[] }> {
+export interface EncodeOptions {
+  readonly threads?: number;
+  /** Execution providers in order (default: SATDIFUSER_PROVIDER, else CPU). */
+  readonly providers?: readonly ProviderName[];
+  readonly onProvider?: (session: string, report: ProviderReport) => void;
+}
+
+export async function encodeWithVae(vaeDir: string, image: { data: Float32Array; shape: readonly number[] }, opts: number | EncodeOptions = {}): Promise<{ data: Float32Array; shape: number[] }> {
+  const o: EncodeOptions = typeof opts === 'number' ? { threads: opts } : opts;
   const comp = openComponent(vaeDir, 'VAE');
   const cfg = parseVaeConfig(comp.config, join(vaeDir, 'config.json'));
   const [, c, h, w] = image.shape;
@@ -29,7 +38,8 @@ export async function encodeWithVae(vaeDir: string, image: { data: Float32Array;
   } finally {
     reader.close();
   }
-  const s = await sessionFromGraph(g, { intraOpThreads: threads, label: 'the VAE encoder', providers: ['cpu'] });
+  const s = await sessionFromGraph(g, { intraOpThreads: o.threads, label: 'the VAE encoder', providers: backboneProviders(o) });
+  o.onProvider?.('the VAE encoder', s.provider);
   try {
     const r = await s.run({ image: Tensor.of('float32', image.data, image.shape) });
     return { data: r.moments.toFloat32(), shape: [...r.moments.dims] };

@@ -5,6 +5,7 @@
 import { InvalidArgumentError } from '../../shared/errors';
 import { fixedRanges, normalizeBlock, percentileStretch } from '../raster/normalize';
 import { openRaster } from '../raster/open';
+import type { ProviderName, ProviderReport } from '../runtime';
 import { BackboneRuntime } from './backboneRuntime';
 import type { TapSet } from './inversion';
 import { loadBackbone } from './modelStore';
@@ -18,6 +19,9 @@ export interface ImageExtraction {
   readonly bands?: string;
   readonly saveLabels?: readonly number[];
   readonly threads?: number;
+  /** Execution providers in order (default: SATDIFUSER_PROVIDER, else CPU). */
+  readonly providers?: readonly ProviderName[];
+  readonly onProvider?: (session: string, report: ProviderReport) => void;
   readonly signal?: AbortSignal;
   readonly onProgress?: (stage: string, done: number, total: number) => void;
 }
@@ -54,14 +58,14 @@ export async function extractFromImage(o: ImageExtraction): Promise<{ sets: TapS
         for (let q = 0; q < W; q++) pixels[c * H * W + r * W + q] = lo + (hi - lo) * planes[c][sr * w + Math.min(q, w - 1)];
       }
     }
-    const rt = await BackboneRuntime.open(model, H, W, { threads: o.threads, onProgress: o.onProgress });
+    const rt = await BackboneRuntime.open(model, H, W, { threads: o.threads, providers: o.providers, onProvider: o.onProvider, onProgress: o.onProgress });
     try {
       const sets = await rt.features(pixels, 1, o.saveLabels ?? [47, 45, 40], { signal: o.signal, onProgress: o.onProgress });
       return {
         sets,
         description: {
           model: model.name, model_dir: model.dir, image: o.image, window: { x, y, width: w, height: h },
-          padded_to: { width: W, height: H }, bands: bands.map((b) => b + 1), ranges, input_range: model.inputRange,
+          padded_to: { width: W, height: H }, provider: { encoder: rt.providers.encoder.active, unet: rt.providers.unet.active }, bands: bands.map((b) => b + 1), ranges, input_range: model.inputRange,
           latent: 'posterior mean × scaling factor', scaling_factor: model.scalingFactor,
           labels: sets.map((s) => ({ label: s.label, timestep: s.t })),
           scales: sets[0]?.scales.map((s, k) => ({ name: `s${k + 1}`, shape: s.dims })),

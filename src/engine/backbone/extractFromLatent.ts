@@ -2,6 +2,8 @@
 // of the SatDiFuser inversion, exactly the computation the release runs after encoding (no autoencoder).
 import { join } from 'node:path';
 import { InvalidArgumentError, SatError } from '../../shared/errors';
+import type { ProviderName, ProviderReport } from '../runtime';
+import { backboneProviders } from './providers';
 import { openComponent, readJson } from './diffusersFolder';
 import { type TapSet, invertAndTap } from './inversion';
 import { type SchedulerConfig, inversionSteps } from './schedule';
@@ -17,6 +19,9 @@ export interface LatentExtraction {
   readonly promptEmbedding: { data: Float32Array; shape: readonly number[] };
   readonly saveLabels?: readonly number[];
   readonly threads?: number;
+  /** Execution providers in order (default: SATDIFUSER_PROVIDER, else CPU). */
+  readonly providers?: readonly ProviderName[];
+  readonly onProvider?: (session: string, report: ProviderReport) => void;
   readonly signal?: AbortSignal;
   readonly onProgress?: (stage: string, done: number, total: number) => void;
 }
@@ -57,7 +62,8 @@ export async function extractFromLatent(o: LatentExtraction): Promise<TapSet[]> 
   } finally {
     reader.close();
   }
-  const session = await sessionFromGraph(g, { intraOpThreads: o.threads, label: 'the UNet', providers: ['cpu'] });
+  const session = await sessionFromGraph(g, { intraOpThreads: o.threads, label: 'the UNet', providers: backboneProviders(o) });
+  o.onProvider?.('the UNet', session.provider);
   try {
     const steps = inversionSteps(sched, o.saveLabels ?? [47, 45, 40]);
     return await invertAndTap(session, o.latent.data, o.latent.shape, {

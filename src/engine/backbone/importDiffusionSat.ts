@@ -12,11 +12,12 @@ import type { Graph } from '../nn/graph';
 import { type TensorToWrite, writeSafetensors } from '../nn/weights/safetensors';
 import type { TypedArray } from '../nn/dtype';
 import type { WeightReader } from '../nn/weights/reader';
-import { Tensor } from '../runtime';
+import { type ProviderName, type ProviderReport, Tensor } from '../runtime';
 import { buildClipTextGraph, parseClipConfig } from './clipGraph';
 import { type DiffusersComponent, openComponent } from './diffusersFolder';
 import { BACKBONE_FORMAT, userModelDir } from './modelStore';
 import { readSchedulerFolder } from './extractFromLatent';
+import { backboneProviders } from './providers';
 import { sessionFromGraph } from './sessionFromGraph';
 import { ClipTokenizer } from './tokenizer';
 import { buildUNetGraph } from './unetGraph';
@@ -35,6 +36,9 @@ export interface ImportOptions {
   readonly allowEpsilon?: boolean;
   readonly overwrite?: boolean;
   readonly threads?: number;
+  /** Execution providers for the CLIP text encoder (default: SATDIFUSER_PROVIDER, else CPU). */
+  readonly providers?: readonly ProviderName[];
+  readonly onProvider?: (session: string, report: ProviderReport) => void;
   readonly signal?: AbortSignal;
   readonly onProgress?: (stage: string, done: number, total: number) => void;
 }
@@ -167,7 +171,8 @@ export async function importDiffusionSat(o: ImportOptions): Promise<{ dir: strin
       // 3. The prompt embedding, once, with the checkpoint's own text encoder.
       progress('prompt embedding', 2, 4);
       const ids = tokenizer.encode(PROMPT);
-      const session = await sessionFromGraph(clipGraph(), { intraOpThreads: o.threads, label: 'the CLIP text encoder', providers: ['cpu'] });
+      const session = await sessionFromGraph(clipGraph(), { intraOpThreads: o.threads, label: 'the CLIP text encoder', providers: backboneProviders(o) });
+      o.onProvider?.('the CLIP text encoder', session.provider);
       let pe: Float32Array;
       let peDims: number[];
       try {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { CancelledError, InvalidArgumentError, SatError, throwIfCancelled } from '../../shared/errors';
 import type { DType } from '../nn/dtype';
-import { type ProviderName, type ProviderReport, defaultProviders, providerFromOrtName, providerInBuild } from './providers';
+import { type ProviderName, type ProviderReport, defaultProviders, providerFromOrtName, providerUnavailable } from './providers';
 import { Tensor, ortTensor } from './tensor';
 
 export interface IoInfo {
@@ -117,8 +117,9 @@ export class Session {
     let lastError: unknown;
     const profileDir = options.profile ? mkdtempSync(join(tmpdir(), 'satdifuser-profile-')) : undefined;
     for (const p of requested) {
-      if (!providerInBuild(p)) {
-        attempts.push({ provider: p, ok: false, reason: 'not in this onnxruntime build' });
+      const unavailable = providerUnavailable(p);
+      if (unavailable) {
+        attempts.push({ provider: p, ok: false, reason: unavailable });
         continue;
       }
       try {

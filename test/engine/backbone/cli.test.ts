@@ -74,6 +74,30 @@ describe('CLI: features / encode / models', () => {
     expect(agreement(got.data, golden('vae_moments').data).maxAbs).toBeLessThan(1e-5);
   });
 
+  it('encode --provider cuda falls back to CPU, says why on stderr, and computes the same moments', async () => {
+    const r = await cli(['encode', '--vae', join(root, 'vae'), '--image', join(root, 'image.npy'), '--out', join(root, 'm2', 'moments.npy'), '--provider', 'cuda']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/provider: the VAE encoder running on cpu; cuda not used: \S/);
+    expect(agreement(readNpy(join(root, 'm2', 'moments.npy')).data, golden('vae_moments').data).maxAbs).toBeLessThan(1e-5);
+    const bad = await cli(['encode', '--vae', join(root, 'vae'), '--image', join(root, 'image.npy'), '--out', join(root, 'm3.npy'), '--provider', 'tpu']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--provider must be one of cpu, cuda, dml, webgpu; got "tpu"/);
+    expect(existsSync(join(root, 'm3.npy'))).toBe(false);
+  });
+
+  it('info --providers and models providers list what this onnxruntime build offers', async () => {
+    const i = await cli(['info', '--providers']);
+    expect(i.code).toBe(0);
+    expect(i.out).toMatch(/^onnxruntime-node \d+\.\d+\.\d+ execution providers: cpu \(bundled\)/);
+    const j = JSON.parse((await cli(['info', '--providers', '--json'])).out);
+    expect(j.providers).toContainEqual({ name: 'cpu', bundled: true, installed: true });
+    const m = await cli(['models', 'providers']);
+    expect(m.code).toBe(0);
+    expect(m.out).toMatch(/^cpu\s+bundled$/m);
+    expect(m.out).toMatch(/default for the backbone: cpu/);
+    expect((await cli(['models', 'list'])).out).toMatch(/execution providers: cpu \(bundled\)/);
+  });
+
   it('models import-diffusionsat, then features --backbone on the bundled Landsat scene', async () => {
     const src = writeDiffusionSatFolder(join(root, 'DiffusionSat-256'), 'safetensors');
     const store = join(root, 'store');
@@ -83,11 +107,13 @@ describe('CLI: features / encode / models', () => {
       expect(r.code).toBe(0);
       expect(r.err).toMatch(/import: done/);
       expect((await cli(['models', 'list'])).out).toMatch(/dsat-small\s+user/);
-      const f = await cli(['features', '--backbone', 'dsat-small', '--image', sampleScene, '--window', '10,20,100,70', '--bands', '3,2,1', '--out', join(root, 'img'), '--threads', '1']);
+      const f = await cli(['features', '--backbone', 'dsat-small', '--image', sampleScene, '--window', '10,20,100,70', '--bands', '3,2,1', '--out', join(root, 'img'), '--threads', '1', '--provider', 'cpu']);
       expect(f.code).toBe(0);
+      expect(f.err).toMatch(/provider: the UNet running on cpu\n/);
       const d = JSON.parse(readFileSync(join(root, 'img', 'features.json'), 'utf8'));
       expect(d.padded_to).toEqual({ width: 128, height: 128 });
       expect(d.bands).toEqual([3, 2, 1]);
+      expect(d.provider).toEqual({ encoder: 'cpu', unet: 'cpu' });
       expect(readNpy(join(root, 'img', 't47_s1.npy')).shape).toEqual([1, 192, 16, 16]);
       expect(readNpy(join(root, 'img', 't40_s4.npy')).shape).toEqual([1, 384, 2, 2]);
       const bad = await cli(['features', '--backbone', 'dsat-small', '--image', sampleScene, '--window', '300,300,100,100', '--out', join(root, 'x')]);
