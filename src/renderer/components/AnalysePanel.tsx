@@ -1,6 +1,6 @@
 // Analyse: which raster, backbone, head and fusion; tiling; the area; the estimate before Run; progress; cancel.
 import { useState } from 'react';
-import type { FusionStrategy, JobEstimate } from '../../shared/contract';
+import { isPixelCrs, type FusionStrategy, type JobEstimate } from '../../shared/contract';
 import { useEngine, useModel, useProject, useUi } from '../AppContext';
 import { setAnalysis } from '../state/actions';
 import { aoiAreaM2, describeEstimate, rasterLayers, segmentRequest } from '../state/analysisOps';
@@ -52,6 +52,7 @@ export function AnalysePanel() {
   const [jobId, setJobId] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const heads = (models?.heads ?? []).filter((h) => h.task === 'segmentation' && (!analysis.backboneId || h.backboneId === analysis.backboneId) && h.fusion === analysis.fusion);
+  const pixel = isPixelCrs(crs);
   const area = aoiAreaM2(aoi, crs && !crs.startsWith('EPSG:4326') ? 1 : null);
 
   const run = async (kind: 'estimate' | 'start') => {
@@ -97,7 +98,7 @@ export function AnalysePanel() {
       <div className="field">
         <span>Area</span>
         <div className="aoi-line" data-testid="aoi-status">
-          {aoi ? `Drawn area${area !== null ? ` · ${formatArea(area)}` : ''}` : 'Whole raster (draw an area to limit the run)'}
+          {aoi ? `Drawn area${area !== null ? ` · ${pixel ? `${Math.round(area).toLocaleString('en-US')} px²` : formatArea(area)}` : ''}` : 'Whole raster (draw an area to limit the run)'}
           <button className="link" onClick={() => model.setUi({ tool: 'aoiRect' })}>Rectangle</button>
           <button className="link" onClick={() => model.setUi({ tool: 'aoiPolygon' })}>Polygon</button>
         </div>

@@ -16,12 +16,13 @@ export function CompareView({ result, mode, baseLayerId, onClose }: { result: Co
   useEffect(() => {
     const view = services.map?.map.getView();
     if (!view) return;
+    const viewCode = view.getProjection().getCode();
     const baseSpec = model.project.get().content.layers.find((l) => l.id === baseLayerId);
     const baseRt = baseLayerId ? model.runtime.get()[baseLayerId] : undefined;
-    const base = () => (baseSpec && baseRt?.raster ? [buildRasterLayer(baseSpec, baseRt.raster, model.client.rasterUrl(baseRt.raster.rasterId)).layer] : []);
+    const base = () => (baseSpec && baseRt?.raster ? [buildRasterLayer(baseSpec, baseRt.raster, model.client.rasterUrl(baseRt.raster.rasterId), viewCode).layer] : []);
     const mask = (i: number) => {
       const out = result.results[i]!;
-      return buildRasterLayer({ kind: 'mask', id: `cmp-${i}`, name: '', path: out.mask.info.path, resultId: out.resultId, classes: out.classes, visible: true, opacity: 0.75 }, out.mask, model.client.rasterUrl(out.mask.rasterId)).layer;
+      return buildRasterLayer({ kind: 'mask', id: `cmp-${i}`, name: '', path: out.mask.info.path, resultId: out.resultId, classes: out.classes, visible: true, opacity: 0.75 }, out.mask, model.client.rasterUrl(out.mask.rasterId), viewCode).layer;
     };
     const targets = (mode === 'side' ? result.results.map((_, i) => refs.current[i]) : [refs.current[0]]).filter((t): t is HTMLDivElement => !!t);
     const maps = createSyncedMaps(targets, view, (i) => (mode === 'side' ? [...base(), mask(i)] : [...base(), mask(0), mask(1)]));

@@ -1,8 +1,8 @@
 // Export: mask or probabilities as GeoTIFF, or polygons as Shapefile / GeoPackage / GeoJSON, with simplification,
 // minimum area and output CRS, and a preview of how many features the vector export will write.
 import { useMemo, useState } from 'react';
-import type { ExportFormat, ExportPreview, VectorExportOptions } from '../../shared/contract';
-import { useModel, useProject } from '../AppContext';
+import { isPixelCrs, type ExportFormat, type ExportPreview, type VectorExportOptions } from '../../shared/contract';
+import { useJobs, useModel, useProject } from '../AppContext';
 import { useStore } from '../state/store';
 import { ErrorMessage } from './ErrorMessage';
 import { JobProgress } from './JobProgress';
@@ -10,7 +10,7 @@ import { Modal } from './Modal';
 
 const formats: { id: ExportFormat; label: string; ext: string }[] = [
   { id: 'mask-geotiff', label: 'Class mask — GeoTIFF (tiled, DEFLATE, colour table)', ext: '.tif' },
-  { id: 'probabilities-geotiff', label: 'Class probabilities — GeoTIFF (float32, one band per class)', ext: '.tif' },
+  { id: 'probabilities-geotiff', label: 'Class probabilities — GeoTIFF (percent, one band per class)', ext: '.tif' },
   { id: 'geopackage', label: 'Polygons — GeoPackage', ext: '.gpkg' },
   { id: 'shapefile', label: 'Polygons — Shapefile', ext: '.shp' },
   { id: 'geojson', label: 'Polygons — GeoJSON (WGS 84)', ext: '.geojson' },
@@ -38,11 +38,17 @@ export function ExportDialog() {
   const [preview, setPreview] = useState<ExportPreview | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [jobId, setJobId] = useState<string | null>(null);
+  const done = useJobs((j) => {
+    const o = jobId ? j[jobId]?.outcome : null;
+    return o?.status === 'succeeded' && o.result.kind === 'export' ? o.result.export : null;
+  });
   const isVector = !format.endsWith('geotiff');
+  // An image without georeferencing gives results without a CRS: they are written in its pixel coordinates.
+  const pixel = isPixelCrs(crs);
   const close = () => model.setUi({ dialog: null });
   const vector = (): VectorExportOptions => ({
     simplifyTolerance: tolerance, minArea, classIds: null,
-    crs: crsChoice === 'raster' ? null : crsChoice === 'wgs84' ? 'EPSG:4326' : customCrs.trim() || null,
+    crs: pixel || crsChoice === 'raster' ? null : crsChoice === 'wgs84' ? 'EPSG:4326' : customCrs.trim() || null,
   });
   const ext = formats.find((f) => f.id === format)!.ext;
 
@@ -82,9 +88,10 @@ export function ExportDialog() {
       </label>
       <label className="field"><span>Format</span>
         <select value={format} onChange={(e) => { setFormat(e.target.value as ExportFormat); setPreview(null); }} data-testid="export-format">
-          {formats.map((f) => <option key={f.id} value={f.id}>{f.label}</option>)}
+          {formats.map((f) => <option key={f.id} value={f.id} disabled={pixel && f.id === 'geojson'}>{f.label}{pixel && f.id === 'geojson' ? ' — needs a CRS' : ''}</option>)}
         </select>
       </label>
+      {pixel && <p className="note" data-testid="export-no-crs">The source image has no georeferencing: files are written in its pixel coordinates (column, row; y grows downwards) with no CRS. GeoJSON, which is always WGS 84, is not available.</p>}
       <div className="field"><span>File</span>
         <div className="path-row"><input data-testid="export-path" value={path} placeholder={`…/segmentation${ext}`} onChange={(e) => setPath(e.target.value)} /><button onClick={() => void choosePath()}>Browse…</button></div>
       </div>
@@ -92,22 +99,29 @@ export function ExportDialog() {
         <fieldset>
           <legend>Polygons</legend>
           <div className="field-row">
-            <label className="field small"><span>Simplify tolerance (map units)</span><input type="number" min={0} step={0.5} value={tolerance} onChange={(e) => { setTolerance(Number(e.target.value)); setPreview(null); }} /></label>
-            <label className="field small"><span>Minimum area (map units²)</span><input type="number" min={0} step={10} value={minArea} onChange={(e) => { setMinArea(Number(e.target.value)); setPreview(null); }} /></label>
+            <label className="field small"><span>Simplify tolerance ({pixel ? 'pixels' : 'map units'})</span><input type="number" min={0} step={0.5} value={tolerance} onChange={(e) => { setTolerance(Number(e.target.value)); setPreview(null); }} /></label>
+            <label className="field small"><span>Minimum area ({pixel ? 'pixels' : 'map units²'})</span><input type="number" min={0} step={10} value={minArea} onChange={(e) => { setMinArea(Number(e.target.value)); setPreview(null); }} /></label>
           </div>
           <label className="field"><span>CRS</span>
-            <select value={format === 'geojson' ? 'wgs84' : crsChoice} disabled={format === 'geojson'} onChange={(e) => setCrsChoice(e.target.value as typeof crsChoice)}>
-              <option value="raster">Raster CRS ({crs ?? 'unknown'})</option>
-              <option value="wgs84">WGS 84 (EPSG:4326)</option>
-              <option value="custom">Other EPSG code…</option>
-            </select>
+            {pixel ? <select disabled value="none"><option value="none">None — pixel coordinates</option></select> : (
+              <select value={format === 'geojson' ? 'wgs84' : crsChoice} disabled={format === 'geojson'} onChange={(e) => setCrsChoice(e.target.value as typeof crsChoice)}>
+                <option value="raster">Raster CRS ({crs ?? 'unknown'})</option>
+                <option value="wgs84">WGS 84 (EPSG:4326)</option>
+                <option value="custom">Other EPSG code…</option>
+              </select>
+            )}
           </label>
-          {crsChoice === 'custom' && format !== 'geojson' && <input value={customCrs} placeholder="EPSG:32725" onChange={(e) => setCustomCrs(e.target.value)} />}
-          {preview && <p className="note" data-testid="export-count">{preview.featureCount.toLocaleString('en-US')} features will be written ({preview.perClass.map((c) => `class ${c.classId}: ${c.count}`).join(', ')}).</p>}
+          {!pixel && crsChoice === 'custom' && format !== 'geojson' && <input value={customCrs} placeholder="EPSG:32725" onChange={(e) => setCustomCrs(e.target.value)} />}
+          {preview && <p className="note" data-testid="export-count">{preview.featureCount.toLocaleString('en-US')} features will be written ({preview.perClass.map((c) => `class ${c.classId}: ${c.count}`).join(', ')}), {preview.crs === 'none' ? 'with no CRS (pixel coordinates)' : `in ${preview.crs.startsWith('EPSG:') ? preview.crs : 'the raster\'s custom CRS'}`}.</p>}
         </fieldset>
       )}
       {error != null && <ErrorMessage error={error} onDismiss={() => setError(null)} />}
       <JobProgress jobId={jobId} />
+      {done && (
+        <p className="note" data-testid="export-written">
+          Wrote {done.files.map((f) => f.split(/[\\/]/).pop()).join(', ')}{done.featureCount !== null ? ` (${done.featureCount.toLocaleString('en-US')} features)` : ''} — {done.crs === null ? 'no CRS: pixel coordinates of the source image' : `CRS ${done.crs.startsWith('EPSG:') ? done.crs : 'custom (the raster\'s)'}`}.
+        </p>
+      )}
     </Modal>
   );
 }

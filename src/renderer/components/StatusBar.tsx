@@ -4,6 +4,7 @@ import { useCursor, useEngine, useJobs, useProject, useRuntime, useUi } from '..
 import { formatArea, formatCoordinate, formatDms, formatLength, formatScale, mapScale } from '../map/measureFormat';
 import { runningJob } from '../state/jobOps';
 import { crsRefFor } from '../map/projection';
+import { isPixelCrs } from '../../shared/contract';
 
 function useCrsInfo() {
   const crs = useProject((s) => s.content.crs);
@@ -29,22 +30,23 @@ export function StatusBar() {
   const measure = useUi((s) => s.measure);
   const units = info?.units ?? (crs === 'EPSG:4326' ? 'degree' : 'm');
   const mpu = units === 'degree' ? 111_319.49 : units === 'ft' ? 0.3048 : units === 'us-ft' ? 0.3048006096 : 1;
+  const pixel = isPixelCrs(crs);
   const pct = job?.progress && job.progress.total > 0 ? Math.floor((100 * job.progress.done) / job.progress.total) : null;
   return (
     <footer className="statusbar" data-testid="statusbar">
       <span className="cell coords" title="Cursor position in the map CRS" data-testid="coords">
-        {xy ? `${formatCoordinate(xy[0], units)}, ${formatCoordinate(xy[1], units)}` : '—'}
+        {xy ? (pixel ? `x ${xy[0].toFixed(1)} px, y ${xy[1].toFixed(1)} px` : `${formatCoordinate(xy[0], units)}, ${formatCoordinate(xy[1], units)}`) : '—'}
       </span>
       <span className="cell lonlat" title="Cursor position in WGS 84" data-testid="lonlat">
         {lonLat ? `${formatDms(lonLat[1], 'lat')} ${formatDms(lonLat[0], 'lon')}` : ''}
       </span>
-      <span className="cell scale" title="Map scale" data-testid="scale">{resolution ? formatScale(mapScale(resolution, mpu)) : '—'}</span>
-      <span className="cell crs" title={info?.definition ?? crs ?? 'No CRS yet: the first georeferenced layer sets it'} data-testid="crs">
-        {crs ? (info ? `${crs.startsWith('EPSG:') ? crs : 'Custom CRS'} · ${info.name}` : crs) : 'No CRS'}
+      <span className="cell scale" title={pixel ? 'Zoom: image pixels per screen pixel' : 'Map scale'} data-testid="scale">{resolution ? (pixel ? `zoom ${Math.round(100 / resolution)} %` : formatScale(mapScale(resolution, mpu))) : '—'}</span>
+      <span className="cell crs" title={pixel ? 'The image has no georeferencing: positions are its pixel column and row (y grows downwards)' : info?.definition ?? crs ?? 'No CRS yet: the first georeferenced layer sets it'} data-testid="crs">
+        {pixel ? 'No CRS · pixel coordinates' : crs ? (info ? `${crs.startsWith('EPSG:') ? crs : 'Custom CRS'} · ${info.name}` : crs) : 'No CRS'}
       </span>
       {measure && (
         <span className="cell measure" data-testid="measure">
-          {measure.kind === 'length' ? `Distance ${formatLength(measure.value)} (ellipsoidal ${formatLength(measure.geodesic)})` : `Area ${formatArea(measure.value)} (ellipsoidal ${formatArea(measure.geodesic)})`}
+          {measure.pixels ? (measure.kind === 'length' ? `Distance ${measure.value.toFixed(1)} px` : `Area ${Math.round(measure.value).toLocaleString('en-US')} px²`) : measure.kind === 'length' ? `Distance ${formatLength(measure.value)} (ellipsoidal ${formatLength(measure.geodesic)})` : `Area ${formatArea(measure.value)} (ellipsoidal ${formatArea(measure.geodesic)})`}
         </span>
       )}
       <span className="grow" />

@@ -20,8 +20,9 @@ export interface BuiltLayer {
   restyle(spec: ProjectLayer): void;
 }
 
-function geotiffSource(handle: RasterHandle, url: string, bands: readonly number[], nodata: number | null): GeoTIFF {
-  const projection = handle.info.crs ? registerCrs(handle.info.crs) : undefined;
+function geotiffSource(handle: RasterHandle, url: string, bands: readonly number[], nodata: number | null, viewCode: string): GeoTIFF {
+  // A raster without georeferencing is drawn in the view's pixel projection, where OpenLayers puts its grid.
+  const projection = handle.info.crs ? registerCrs(handle.info.crs) : !handle.info.georeferenced && viewCode.startsWith('PIXEL:') ? viewCode : undefined;
   return new GeoTIFF({
     sources: [{ url, bands: bands.map((b) => b + 1), nodata: nodata ?? undefined }],
     normalize: false,
@@ -38,7 +39,7 @@ export function rasterKey(spec: ProjectLayer, rasterId: string): string {
   return `${spec.kind}:${rasterId}:${bands}`;
 }
 
-export function buildRasterLayer(spec: ProjectLayer, handle: RasterHandle, url: string): BuiltLayer {
+export function buildRasterLayer(spec: ProjectLayer, handle: RasterHandle, url: string, viewCode: string): BuiltLayer {
   const nodata = handle.info.nodata;
   let bands: number[];
   const specStyle = (s: ProjectLayer) => {
@@ -57,7 +58,7 @@ export function buildRasterLayer(spec: ProjectLayer, handle: RasterHandle, url: 
   // Masks carry 255 (no class) as nodata: the style already makes it transparent, so no alpha band is needed.
   const sourceNodata = spec.kind === 'raster' ? nodata : null;
   const layer = new WebGLTileLayer({
-    source: geotiffSource(handle, url, bands, sourceNodata),
+    source: geotiffSource(handle, url, bands, sourceNodata, viewCode),
     style: style() as never,
     opacity: spec.opacity,
     visible: spec.visible,

@@ -8,7 +8,7 @@ import { get as getProjection } from 'ol/proj';
 import { unByKey } from 'ol/Observable';
 import type { ProjectLayer } from '../../shared/contract';
 import type { AppModel } from '../state/appModel';
-import { mapCrsCode } from '../state/layerOps';
+import { mapCrsCode, mapFrame } from '../state/layerOps';
 import { buildRasterLayer, buildVectorLayer, rasterKey, type BuiltLayer } from './layerFactory';
 import { AoiOverlay, LabelOverlay } from './overlays';
 import { toLonLatSafe } from './projection';
@@ -64,14 +64,23 @@ export class MapController {
       this.rafPending = false;
       const p = this.lastPointer;
       if (!p) return;
-      this.model.cursor.set((s) => ({ ...s, map: p, lonLat: toLonLatSafe(p, this.viewCode) }));
+      const frame = mapFrame(this.model);
+      // The status bar shows the project's CRS: column/row (y down) on a pixel grid, which has no lon/lat.
+      this.model.cursor.set((s) => ({ ...s, map: frame.fromMap(p), lonLat: frame.pixel ? null : toLonLatSafe(p, this.viewCode) }));
     });
   }
 
   private ensureView(): void {
     const code = mapCrsCode(this.model) ?? 'EPSG:3857';
     if (code === this.viewCode || !getProjection(code)) return;
+    // Layers built for the previous view projection (a pixel grid's, or none) are built again for this one.
+    for (const b of this.built.values()) {
+      this.map.removeLayer(b.layer);
+      b.layer.dispose();
+    }
+    this.built.clear();
     this.viewCode = code;
+    this.map.getTargetElement()?.setAttribute('data-crs', code.startsWith('PIXEL:') ? 'pixel' : 'map');
     const view = new View({ projection: code, center: [0, 0], zoom: 2, constrainResolution: false });
     this.map.setView(view);
     this.model.cursor.set((s) => ({ ...s, resolution: view.getResolution() ?? null }));
@@ -95,7 +104,7 @@ export class MapController {
         } else {
           if (!rt.raster) return;
           if (!existing || existing.key !== rasterKey(spec, rt.raster.rasterId)) {
-            next = buildRasterLayer(spec, rt.raster, this.model.client.rasterUrl(rt.raster.rasterId));
+            next = buildRasterLayer(spec, rt.raster, this.model.client.rasterUrl(rt.raster.rasterId), this.viewCode);
           }
         }
       } catch (e) {
@@ -133,6 +142,7 @@ export class MapController {
       model: this.model,
       labels: this.labels,
       mapCode: () => this.viewCode,
+      frame: () => mapFrame(this.model),
       crsRef: () => this.model.project.get().content.crs ?? this.viewCode,
     });
     this.map.getTargetElement()?.setAttribute('data-tool', tool);
@@ -163,8 +173,9 @@ export class MapController {
     const ui = this.model.ui.get();
     this.ensureView();
     this.syncLayers(content.layers);
-    this.labels.sync(content.labels, content.classes, ui.selectedLabelIds);
-    this.aoi.sync(content.aoi);
+    const frame = mapFrame(this.model);
+    this.labels.sync(content.labels, content.classes, ui.selectedLabelIds, frame);
+    this.aoi.sync(content.aoi, frame);
     this.syncTool(ui.tool);
     if (this.model.pendingView && content.crs && this.viewCode !== 'EPSG:3857') {
       const v = this.model.pendingView;

@@ -8,16 +8,22 @@ import VectorSource from 'ol/source/Vector';
 import { Fill, Stroke, Style, Text } from 'ol/style';
 import type { Aoi, ClassInfo, LabelFeature } from '../../shared/contract';
 import type { PolygonGeometry } from '../../shared/geometry';
+import { geometryThrough, SAME_FRAME, type MapFrame } from './pixelFrame';
 
-export function olGeometry(g: PolygonGeometry): Polygon | MultiPolygon {
+/** An OpenLayers geometry in map coordinates from a project geometry (in the project's CRS). */
+export function olGeometry(project: PolygonGeometry, frame: MapFrame = SAME_FRAME): Polygon | MultiPolygon {
+  const g = frame.pixel ? geometryThrough(project, frame.toMap) : project;
   return g.type === 'Polygon'
     ? new Polygon(g.coordinates.map((r) => r.map((p) => [p[0], p[1]])))
     : new MultiPolygon(g.coordinates.map((poly) => poly.map((r) => r.map((p) => [p[0], p[1]]))));
 }
 
-export function polygonGeometry(geom: Polygon | MultiPolygon): PolygonGeometry {
-  if (geom instanceof MultiPolygon) return { type: 'MultiPolygon', coordinates: geom.getCoordinates().map((poly) => poly.map((r) => r.map((p) => [p[0]!, p[1]!] as const))) };
-  return { type: 'Polygon', coordinates: geom.getCoordinates().map((r) => r.map((p) => [p[0]!, p[1]!] as const)) };
+/** A project geometry (in the project's CRS) from an OpenLayers geometry in map coordinates. */
+export function polygonGeometry(geom: Polygon | MultiPolygon, frame: MapFrame = SAME_FRAME): PolygonGeometry {
+  const g: PolygonGeometry = geom instanceof MultiPolygon
+    ? { type: 'MultiPolygon', coordinates: geom.getCoordinates().map((poly) => poly.map((r) => r.map((p) => [p[0]!, p[1]!] as const))) }
+    : { type: 'Polygon', coordinates: geom.getCoordinates().map((r) => r.map((p) => [p[0]!, p[1]!] as const)) };
+  return frame.pixel ? geometryThrough(g, frame.fromMap) : g;
 }
 
 const rgba = (c: readonly [number, number, number], a: number) => `rgba(${c[0]},${c[1]},${c[2]},${a})`;
@@ -28,6 +34,7 @@ export class LabelOverlay {
   private labels: readonly LabelFeature[] = [];
   private classes: readonly ClassInfo[] = [];
   private selected = new Set<string>();
+  private frame: MapFrame = SAME_FRAME;
 
   constructor() {
     this.layer = new VectorLayer({ source: this.source, zIndex: 10_000, properties: { overlay: 'labels' }, style: (f) => this.style(f as Feature) });
@@ -43,7 +50,13 @@ export class LabelOverlay {
     });
   }
 
-  sync(labels: readonly LabelFeature[], classes: readonly ClassInfo[], selected: readonly string[]): void {
+  sync(labels: readonly LabelFeature[], classes: readonly ClassInfo[], selected: readonly string[], frame: MapFrame = SAME_FRAME): void {
+    if (frame !== this.frame) {
+      // The map coordinates of every label change with the frame (a pixel grid became known): draw them again.
+      this.frame = frame;
+      this.source.clear();
+      this.labels = [];
+    }
     const restyle = classes !== this.classes || selected.length !== this.selected.size || selected.some((id) => !this.selected.has(id));
     this.classes = classes;
     this.selected = new Set(selected);
@@ -55,13 +68,13 @@ export class LabelOverlay {
         const next = byId.get(id);
         if (!next) this.source.removeFeature(f);
         else if (next !== prev.get(id)) {
-          f.setGeometry(olGeometry(next.geometry));
+          f.setGeometry(olGeometry(next.geometry, this.frame));
           f.set('classId', next.classId);
         }
       }
       for (const l of labels) {
         if (this.source.getFeatureById(l.id)) continue;
-        const f = new Feature<Polygon | MultiPolygon>({ geometry: olGeometry(l.geometry), classId: l.classId });
+        const f = new Feature<Polygon | MultiPolygon>({ geometry: olGeometry(l.geometry, this.frame), classId: l.classId });
         f.setId(l.id);
         this.source.addFeature(f);
       }
@@ -89,11 +102,13 @@ export class AoiOverlay {
     ],
   });
   private aoi: Aoi | null = null;
+  private frame: MapFrame = SAME_FRAME;
 
-  sync(aoi: Aoi | null): void {
-    if (aoi === this.aoi) return;
+  sync(aoi: Aoi | null, frame: MapFrame = SAME_FRAME): void {
+    if (aoi === this.aoi && frame === this.frame) return;
     this.aoi = aoi;
+    this.frame = frame;
     this.source.clear();
-    if (aoi) this.source.addFeature(new Feature({ geometry: olGeometry(aoi.geometry) }));
+    if (aoi) this.source.addFeature(new Feature({ geometry: olGeometry(aoi.geometry, frame) }));
   }
 }

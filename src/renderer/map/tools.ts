@@ -18,6 +18,7 @@ import type { ToolId } from '../state/ui';
 import { identifyAt } from '../state/identify';
 import type { LabelOverlay } from './overlays';
 import { polygonGeometry } from './overlays';
+import type { MapFrame } from './pixelFrame';
 
 export interface ToolContext {
   readonly map: OlMap;
@@ -26,6 +27,8 @@ export interface ToolContext {
   /** Code of the map projection (for CrsRefs and geodesic measures). */
   readonly mapCode: () => string;
   readonly crsRef: () => string;
+  /** Converts between map coordinates and the project's CRS (pixel grids are mirrored). */
+  readonly frame: () => MapFrame;
 }
 
 const sketchStyle = new Style({ stroke: new Stroke({ color: '#ffea00', width: 2, lineDash: [6, 4] }), fill: new Fill({ color: 'rgba(255,234,0,0.12)' }) });
@@ -35,7 +38,7 @@ function drawArea(ctx: ToolContext, box: boolean): () => void {
   const draw = new Draw({ type: box ? 'Circle' : 'Polygon', geometryFunction: box ? createBox() : undefined, freehand: box, style: sketchStyle, stopClick: true });
   draw.on('drawend', (e) => {
     const geom = e.feature.getGeometry() as Polygon;
-    ctx.model.perform(setAoi, { aoi: { geometry: polygonGeometry(geom), crs: ctx.crsRef() } });
+    ctx.model.perform(setAoi, { aoi: { geometry: polygonGeometry(geom, ctx.frame()), crs: ctx.crsRef() } });
   });
   ctx.map.addInteraction(draw);
   return () => ctx.map.removeInteraction(draw);
@@ -48,6 +51,12 @@ function measure(ctx: ToolContext, kind: 'length' | 'area'): () => void {
   const draw = new Draw({ source, type: kind === 'length' ? 'LineString' : 'Polygon', style: sketchStyle, stopClick: true });
   const report = (g: Geometry) => {
     const projection = ctx.map.getView().getProjection();
+    if (ctx.frame().pixel) {
+      // A pixel grid has no ground units: report pixels, and no ellipsoidal figure.
+      const value = kind === 'length' ? (g as LineString).getLength() : (g as Polygon).getArea();
+      ctx.model.setUi({ measure: { kind, value, geodesic: NaN, pixels: true } });
+      return;
+    }
     const mpu = projection.getMetersPerUnit() ?? 1;
     if (kind === 'length') {
       const planar = (g as LineString).getLength() * mpu;
@@ -74,7 +83,7 @@ function measure(ctx: ToolContext, kind: 'length' | 'area'): () => void {
 
 function identify(ctx: ToolContext): () => void {
   const key = ctx.map.on('singleclick', (e) => {
-    void identifyAt(ctx.model, [e.coordinate[0]!, e.coordinate[1]!], ctx.crsRef());
+    void identifyAt(ctx.model, ctx.frame().fromMap([e.coordinate[0]!, e.coordinate[1]!]), ctx.crsRef());
   });
   return () => unByKey(key);
 }
@@ -90,7 +99,7 @@ function labelDraw(ctx: ToolContext): () => void {
       ctx.model.notify('Choose a class in the Labels panel before drawing.', 'error');
       return;
     }
-    ctx.model.perform(addLabels, { labels: [{ id: crypto.randomUUID(), classId: activeClassId, geometry: polygonGeometry(geom) }] });
+    ctx.model.perform(addLabels, { labels: [{ id: crypto.randomUUID(), classId: activeClassId, geometry: polygonGeometry(geom, ctx.frame()) }] });
   });
   ctx.map.addInteraction(draw);
   ctx.map.addInteraction(snap);
@@ -109,7 +118,7 @@ function labelEdit(ctx: ToolContext): () => void {
   });
   modify.on('modifyend', (e) => {
     for (const f of e.features.getArray()) {
-      ctx.model.perform(editLabelGeometry, { id: String(f.getId()), geometry: polygonGeometry(f.getGeometry() as Polygon | MultiPolygon) });
+      ctx.model.perform(editLabelGeometry, { id: String(f.getId()), geometry: polygonGeometry(f.getGeometry() as Polygon | MultiPolygon, ctx.frame()) });
     }
   });
   const interactions: Interaction[] = [select, modify, snap];

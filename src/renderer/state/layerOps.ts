@@ -1,7 +1,9 @@
 // Opening layers through the engine: the raster's RasterInfo comes from the engine's reader, its CRS is
 // registered for the map, statistics set the default stretch, and the layer is added as one undoable action.
-import type { ProjectLayer, RasterHandle } from '../../shared/contract';
+import { isPixelCrs, PIXEL_CRS, type CrsRef, type ProjectLayer, type RasterHandle } from '../../shared/contract';
+import { InvalidArgumentError } from '../../shared/errors';
 import { crsRefFor, registerCrs, reprojectExtent } from '../map/projection';
+import { pixelFrame, pixelViewCode, SAME_FRAME, type MapFrame } from '../map/pixelFrame';
 import { rasterExtent } from '../map/rasterGeometry';
 import { defaultRasterStyle } from '../map/rasterStyle';
 import { addLayer } from './actions';
@@ -22,6 +24,49 @@ export function rasterExtentInMap(handle: RasterHandle, mapCrs: string | null): 
   return code && mapCrs ? reprojectExtent(ext, code, mapCrs) : ext;
 }
 
+/** The CrsRef a raster's coordinates are in: its CRS, the pixel CRS when it has no georeferencing, else null. */
+export function rasterCrsRef(handle: RasterHandle): CrsRef | null {
+  if (handle.info.crs) return crsRefFor(handle.info.crs);
+  return handle.info.georeferenced ? null : PIXEL_CRS;
+}
+
+/** The W×H grid of a pixel-CRS project: its first raster without georeferencing (results share its grid). */
+export function pixelGrid(model: AppModel): { width: number; height: number } | null {
+  if (!isPixelCrs(model.project.get().content.crs)) return null;
+  const runtime = model.runtime.get();
+  for (const l of model.project.get().content.layers) {
+    const info = runtime[l.id]?.raster?.info;
+    if (info && !info.georeferenced) return { width: info.width, height: info.height };
+  }
+  return null;
+}
+
+/** How positions convert between the project's CRS and the map (a mirror for pixel grids, else nothing). */
+export function mapFrame(model: AppModel): MapFrame {
+  const grid = pixelGrid(model);
+  return grid ? pixelFrame(grid.height) : SAME_FRAME;
+}
+
+/**
+ * Layers of another coordinate space would sit at meaningless places (and the project's labels and area are in
+ * its CRS): refuse them with what to do instead.
+ */
+function checkPlaceable(model: AppModel, raster: RasterHandle): void {
+  const projectCrs = model.project.get().content.crs;
+  const ref = rasterCrsRef(raster);
+  if (!projectCrs) return;
+  if (isPixelCrs(projectCrs) && ref !== PIXEL_CRS) {
+    throw new InvalidArgumentError(`"${raster.name}" is georeferenced, but this project works in the pixel coordinates of an image without georeferencing.`, 'Open it in a new project (File → New).');
+  }
+  if (!isPixelCrs(projectCrs) && ref === PIXEL_CRS) {
+    throw new InvalidArgumentError(`"${raster.name}" has no georeferencing, so it cannot be placed on this project's map (${projectCrs.slice(0, 40)}).`, 'Open it in a new project (File → New): the map then works in its pixel coordinates; or georeference it first (a world file, or gdal_translate -a_srs … -a_ullr …).');
+  }
+  const grid = pixelGrid(model);
+  if (ref === PIXEL_CRS && grid && (grid.width !== raster.info.width || grid.height !== raster.info.height)) {
+    throw new InvalidArgumentError(`"${raster.name}" is ${raster.info.width}×${raster.info.height} pixels, but this project's pixel grid is ${grid.width}×${grid.height}; images without georeferencing only line up when their grids are the same.`, 'Open it in a new project (File → New).');
+  }
+}
+
 async function loadRaster(model: AppModel, layerId: string, path: string): Promise<RasterHandle> {
   model.setRuntime(layerId, { status: 'loading', error: null, raster: null, stats: null, vector: null });
   try {
@@ -40,9 +85,10 @@ export async function addRasterLayer(model: AppModel, path: string): Promise<str
   const id = newLayerId();
   try {
     const raster = await loadRaster(model, id, path);
+    checkPlaceable(model, raster);
     const stats = model.runtime.get()[id]?.stats ?? null;
     const content = model.project.get().content;
-    const crs = content.crs ?? (raster.info.crs ? crsRefFor(raster.info.crs) : null);
+    const crs = content.crs ?? rasterCrsRef(raster);
     const layer: ProjectLayer = {
       kind: 'raster', id, name: baseName(path), path: raster.info.path, visible: true, opacity: 1,
       style: defaultRasterStyle(raster.info, stats),
@@ -62,6 +108,10 @@ export async function addRasterLayer(model: AppModel, path: string): Promise<str
 export function mapCrsCode(model: AppModel): string | null {
   const crs = model.project.get().content.crs;
   if (!crs) return null;
+  if (isPixelCrs(crs)) {
+    const grid = pixelGrid(model);
+    return grid ? pixelViewCode(grid.width, grid.height) : null;
+  }
   for (const rt of Object.values(model.runtime.get())) {
     if (rt.raster?.info.crs && crsRefFor(rt.raster.info.crs) === crs) return registerCrs(rt.raster.info.crs);
   }

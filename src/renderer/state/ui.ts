@@ -30,7 +30,8 @@ export interface UiState {
   readonly selectedLabelIds: readonly string[];
   readonly activeClassId: number;
   readonly identify: { readonly result: IdentifyResult | null; readonly error: Error | null; readonly layerName: string } | null;
-  readonly measure: { readonly kind: 'length' | 'area'; readonly value: number; readonly geodesic: number } | null;
+  /** value in metres / m², or in pixels / px² on a pixel grid (geodesic is then NaN: there is no ellipsoid). */
+  readonly measure: { readonly kind: 'length' | 'area'; readonly value: number; readonly geodesic: number; readonly pixels?: boolean } | null;
   readonly dock: DockTab;
   readonly dialog: Dialog | null;
   readonly notice: { readonly level: 'info' | 'error'; readonly text: string; readonly hint?: string } | null;
