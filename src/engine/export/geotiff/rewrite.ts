@@ -5,24 +5,15 @@ import { basename } from 'node:path';
 import { openRaster } from '../../raster/open';
 import { crsSpecFromInfo, readCarryOver } from './carry-over';
 import type { CogResult } from './cog-writer';
-import type { CogProgress, CogWriterOptions } from './cog-options';
-import type { Resampling } from './downsample';
+import type { CogWriterOptions } from './cog-options';
 import type { SampleArray } from './sample-type';
 import { writeCogFromSource } from './write-from-source';
 
-export interface RewriteOptions {
-  readonly tileSize?: number;
-  readonly compression?: 'deflate' | 'none';
-  readonly level?: number;
-  readonly predictor?: CogWriterOptions['predictor'];
-  readonly interleave?: 'pixel' | 'band';
-  readonly overviews?: number | 'auto';
-  readonly resampling?: Resampling;
-  readonly bigTiff?: 'auto' | 'yes' | 'no';
+/** The writer's layout options; everything else (georeferencing, colours, names) comes from the source. */
+export interface RewriteOptions extends Pick<CogWriterOptions,
+  'tileSize' | 'compression' | 'level' | 'predictor' | 'interleave' | 'overviews' | 'resampling' | 'bigTiff' | 'signal' | 'onProgress'> {
   /** Nodata of the output; undefined keeps the source's, null removes it. */
   readonly nodata?: number | null;
-  readonly signal?: AbortSignal;
-  readonly onProgress?: (p: CogProgress) => void;
 }
 
 export interface RewriteResult extends CogResult {
