@@ -1,18 +1,17 @@
 // `satdifuser classify <raster> [--aoi <geojson>] [--head <head>|--default] [--grid] [--out <labels.tif>]`
 // Classifies the AOI (one label, printed) or, with --grid, every cell of a grid over it (a scene-label
 // raster, one pixel per cell). Same checks, progress, cancel and resume as `segment`.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { FileNotFoundError, InvalidArgumentError } from '../../shared/errors';
+import { InvalidArgumentError } from '../../shared/errors';
 import { makePreparer } from '../../engine/heads/features/preparer';
 import { runClassification, type ClassifyJobResult } from '../../engine/jobs/classify';
 import { writeLabelGrid } from '../../engine/jobs/classifyOutputs';
 import { rasterFingerprint } from '../../engine/jobs/sourceFingerprint';
 import { sha256Hex } from '../../engine/store/featureKey';
-import { defaultStorePath, openStore } from '../../engine/store/store';
 import type { CliCommand } from '../command';
 import { intOption, parseCommandArgs } from './args';
-import { jobEventPrinter, noDefaultHead, openHeadAndBackbone, openJobArea, printOutcome } from './segment';
+import { jobEventPrinter, printOutcome, withAnalysis } from './analysisRun';
 
 const usage = `Usage: satdifuser classify <raster> [--aoi <geojson>] [--head <head>|--default] [--grid --out <labels.tif>]
                            [--overlap <pixels>] [--json] [--store <file>]
@@ -27,7 +26,12 @@ Options:
   --grid              classify every cell; needs --out
   --out <labels.tif>  the scene-label raster (uint8 class ids, colour table, class names; nodata 255)
   --overlap <pixels>  context around each cell (default 0)
-  --json              print the result as JSON`;
+  --threads <n>       onnxruntime threads (default: all cores)
+  --store <file>      feature cache and job journal database (default: $SATDIFUSER_STORE or the user cache)
+  --json              print the result as JSON
+
+--default uses the classification head shipped with the default backbone, if it ships one (it ships a
+segmentation head only: use \`satdifuser segment --default\`).`;
 
 export const command: CliCommand = {
   name: 'classify',
@@ -36,7 +40,7 @@ export const command: CliCommand = {
   async run(args, ctx) {
     const { values, positionals } = parseCommandArgs(args, {
       aoi: { type: 'string' }, head: { type: 'string' }, default: { type: 'boolean' }, grid: { type: 'boolean' }, out: { type: 'string' },
-      overlap: { type: 'string' }, json: { type: 'boolean' }, store: { type: 'string' },
+      overlap: { type: 'string' }, json: { type: 'boolean' }, store: { type: 'string' }, threads: { type: 'string' },
     }, usage);
     const problems: string[] = [];
     if (positionals.length !== 1) problems.push(positionals.length ? 'give exactly one raster' : 'give the raster to classify');
@@ -46,24 +50,21 @@ export const command: CliCommand = {
     if (values.head !== undefined && values.default) problems.push('give either --head <head> or --default, not both');
     if (problems.length) throw new InvalidArgumentError(`satdifuser classify: ${problems.join('; ')}.`, usage);
     const raster = positionals[0];
-    if (!existsSync(raster)) throw new FileNotFoundError(raster, 'raster');
     const aoiPath = typeof values.aoi === 'string' ? values.aoi : null;
-    const area = await openJobArea(raster, aoiPath, ctx.signal);
-    const { source, box } = area;
-    const store = openStore(typeof values.store === 'string' ? values.store : defaultStorePath());
-    let opened: Awaited<ReturnType<typeof openHeadAndBackbone>> | null = null;
-    try {
-      if (typeof values.head !== 'string') noDefaultHead('classification');
-      opened = await openHeadAndBackbone(values.head, 'cls', { bandCount: source.info.bands, path: raster });
-      const { head, predictor, backbone } = opened;
+    const threads = intOption(values, 'threads', 0) || undefined;
+    if (threads !== undefined && threads < 1) throw new InvalidArgumentError('--threads needs a whole number ≥ 1.', usage);
+    const head = typeof values.head === 'string' ? values.head : null;
+    return withAnalysis({ raster, aoi: aoiPath, head, task: 'cls', store: typeof values.store === 'string' ? values.store : null, threads }, ctx.signal, async ({ area, opened, store }) => {
+      const { source, box } = area;
+      const { head: loaded, predictor, backbone } = opened;
       const out = typeof values.out === 'string' ? resolve(values.out) : null;
-      const provenance = { source: raster, model: backbone.ref.id, head: head.card.name };
+      const provenance = { source: raster, model: backbone.ref.id, head: loaded.card.name };
       const printer = jobEventPrinter('classify', ctx);
       const outcome = await runClassification({
         source, sourceFingerprint: rasterFingerprint(raster), box, aoiMask: area.aoiMask, aoiId: aoiPath ? sha256Hex(readFileSync(aoiPath)) : undefined,
-        preparer: await makePreparer(source, head.card.input.bands, ctx.signal), extractor: backbone.extractor, head: predictor,
+        preparer: await makePreparer(source, loaded.card.input.bands, ctx.signal), extractor: backbone.extractor, head: predictor,
         mode: values.grid ? 'grid' : 'aoi', overlap: intOption(values, 'overlap', 0), batchSize: 2,
-        journal: store.journal, cache: store.cache, timings: store.timings, outputId: { out, head: head.card.weights.sha256 },
+        journal: store.journal, cache: store.cache, timings: store.timings, outputId: { out, head: loaded.card.weights.sha256 },
         writeGrid: out ? (grid) => writeLabelGrid(out, grid, source.info, predictor.classes, provenance, ctx.signal) : undefined,
       }, { signal: ctx.signal, onEvent: printer.onEvent });
       printer.done();
@@ -77,11 +78,6 @@ export const command: CliCommand = {
         if (r.label === null && !r.grid) return 'The area holds no valid pixel: nothing to classify.\n';
         return `Wrote ${r.labelRasterPath ?? '(no output)'}: ${r.grid!.cols} × ${r.grid!.rows} cells of ${r.grid!.stride} px (${r.cacheHits} tiles from the cache).\n`;
       });
-    } finally {
-      store.close();
-      await opened?.predictor.release();
-      await opened?.backbone.release();
-      await source.close();
-    }
+    });
   },
 };

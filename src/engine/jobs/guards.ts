@@ -52,12 +52,14 @@ export function headWarnings(info: RasterInfo, preparer: InputPreparer, expects:
   const gsd = gsdMetres(info);
   if (expects?.gsdMetres) {
     const [lo, hi] = expects.gsdMetres;
+    // Training GSDs come from float geotransforms (28.49999999927454); three significant digits say it.
+    const trained = lo === hi || Number(lo.toPrecision(3)) === Number(hi.toPrecision(3)) ? `${Number(lo.toPrecision(3))}` : `${Number(lo.toPrecision(3))}–${Number(hi.toPrecision(3))}`;
     if (gsd === null) {
-      out.push({ code: 'NO_CRS', message: `The raster's ground sample distance is unknown (no georeferencing or unknown units); the head was trained at ${lo}–${hi} m.` });
+      out.push({ code: 'NO_CRS', message: `The raster's ground sample distance is unknown (no georeferencing or unknown units); the head was trained at ${trained} m.` });
     } else if (gsd < lo / 1.5 || gsd > hi * 1.5) {
       out.push({
         code: 'GSD_MISMATCH',
-        message: `The raster's ground sample distance is ${gsd.toPrecision(3)} m; the head was trained at ${lo}–${hi} m. Results may be poor: resample the raster (gdalwarp -tr) or use a head trained at this resolution.`,
+        message: `The raster's ground sample distance is ${gsd.toPrecision(3)} m; the head was trained at ${trained} m. Results may be poor: resample the raster (gdalwarp -tr) or use a head trained at this resolution.`,
       });
     }
   }
