@@ -6,10 +6,10 @@ import { homedir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { InvalidArgumentError } from '../../shared/errors';
 import { openWeights } from '../nn/weights/open';
-import { type ProviderName, type ProviderReport, Session, Tensor } from '../runtime';
+import { type ProviderReport, Session, Tensor } from '../runtime';
 import { type TapSet, invertAndTap } from './inversion';
 import { type BackboneModel, userModelDir } from './modelStore';
-import { backboneProviders } from './providers';
+import { type BackboneJobOptions, backboneProviders } from './providers';
 import { inversionSteps } from './schedule';
 import { writeGraph } from './sessionFromGraph';
 import { buildTaeEncoderGraph } from './taeGraph';
@@ -17,18 +17,7 @@ import { buildUNetGraph } from './unetGraph';
 import { buildVaeEncoderGraph, oldVaeAttentionName } from './vaeGraph';
 import { WeightSource } from './weightSource';
 
-export interface RuntimeOptions {
-  readonly threads?: number;
-  /**
-   * Execution providers in order (e.g. providersFromChoice('cuda') = cuda then cpu). Default: SATDIFUSER_PROVIDER,
-   * else CPU only (graphs are built and tuned for ORT's CPU kernels; a GPU is opt-in).
-   */
-  readonly providers?: readonly ProviderName[];
-  /** Told which provider each session runs on, and why the ones before it were not used. */
-  readonly onProvider?: (session: string, report: ProviderReport) => void;
-  readonly signal?: AbortSignal;
-  readonly onProgress?: (stage: string, done: number, total: number) => void;
-}
+export type RuntimeOptions = BackboneJobOptions;
 
 /**
  * Where a model's ONNX graphs are cached: inside the model folder for models in the user store, else (shipped,

@@ -1,8 +1,8 @@
 // The `encode --vae …` path: a diffusers AutoencoderKL folder + an NCHW image in [−1, 1] → moments (mean ‖ logvar).
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../../shared/errors';
-import { type ProviderName, type ProviderReport, Tensor } from '../runtime';
-import { backboneProviders } from './providers';
+import { Tensor } from '../runtime';
+import { backboneProviders, type SessionChoice } from './providers';
 import { openComponent } from './diffusersFolder';
 import { sessionFromGraph } from './sessionFromGraph';
 import { buildVaeEncoderGraph, oldVaeAttentionName, parseVaeConfig } from './vaeGraph';
@@ -18,12 +18,7 @@ export function valueRange(data: Float32Array): [number, number] {
   return [lo, hi];
 }
 
-export interface EncodeOptions {
-  readonly threads?: number;
-  /** Execution providers in order (default: SATDIFUSER_PROVIDER, else CPU). */
-  readonly providers?: readonly ProviderName[];
-  readonly onProvider?: (session: string, report: ProviderReport) => void;
-}
+export type EncodeOptions = SessionChoice;
 
 export async function encodeWithVae(vaeDir: string, image: { data: Float32Array; shape: readonly number[] }, opts: number | EncodeOptions = {}): Promise<{ data: Float32Array; shape: number[] }> {
   const o: EncodeOptions = typeof opts === 'number' ? { threads: opts } : opts;

@@ -5,12 +5,12 @@
 import { InvalidArgumentError } from '../../shared/errors';
 import { fixedRanges, normalizeBlock, percentileStretch } from '../raster/normalize';
 import { openRaster } from '../raster/open';
-import type { ProviderName, ProviderReport } from '../runtime';
 import { BackboneRuntime } from './backboneRuntime';
+import type { BackboneJobOptions } from './providers';
 import type { TapSet } from './inversion';
 import { loadBackbone } from './modelStore';
 
-export interface ImageExtraction {
+export interface ImageExtraction extends BackboneJobOptions {
   readonly model: string;
   readonly image: string;
   /** "x,y,w,h" in pixels (default: the whole raster). */
@@ -18,12 +18,6 @@ export interface ImageExtraction {
   /** "r,g,b" 1-based band numbers (default 1,2,3; a single band is repeated). */
   readonly bands?: string;
   readonly saveLabels?: readonly number[];
-  readonly threads?: number;
-  /** Execution providers in order (default: SATDIFUSER_PROVIDER, else CPU). */
-  readonly providers?: readonly ProviderName[];
-  readonly onProvider?: (session: string, report: ProviderReport) => void;
-  readonly signal?: AbortSignal;
-  readonly onProgress?: (stage: string, done: number, total: number) => void;
 }
 
 function parseInts(s: string, n: number, what: string): number[] {

@@ -2,8 +2,7 @@
 // of the SatDiFuser inversion, exactly the computation the release runs after encoding (no autoencoder).
 import { join } from 'node:path';
 import { InvalidArgumentError, SatError } from '../../shared/errors';
-import type { ProviderName, ProviderReport } from '../runtime';
-import { backboneProviders } from './providers';
+import { type BackboneJobOptions, backboneProviders } from './providers';
 import { openComponent, readJson } from './diffusersFolder';
 import { type TapSet, invertAndTap } from './inversion';
 import { type SchedulerConfig, inversionSteps } from './schedule';
@@ -12,18 +11,12 @@ import { buildUNetGraph } from './unetGraph';
 import { parseUNetConfig } from './unetConfig';
 import { WeightSource } from './weightSource';
 
-export interface LatentExtraction {
+export interface LatentExtraction extends BackboneJobOptions {
   readonly unetDir: string;
   readonly schedulerDir: string;
   readonly latent: { data: Float32Array; shape: readonly number[] };
   readonly promptEmbedding: { data: Float32Array; shape: readonly number[] };
   readonly saveLabels?: readonly number[];
-  readonly threads?: number;
-  /** Execution providers in order (default: SATDIFUSER_PROVIDER, else CPU). */
-  readonly providers?: readonly ProviderName[];
-  readonly onProvider?: (session: string, report: ProviderReport) => void;
-  readonly signal?: AbortSignal;
-  readonly onProgress?: (stage: string, done: number, total: number) => void;
 }
 
 export function readSchedulerFolder(dir: string): SchedulerConfig {

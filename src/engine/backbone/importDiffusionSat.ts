@@ -12,12 +12,12 @@ import type { Graph } from '../nn/graph';
 import { type TensorToWrite, writeSafetensors } from '../nn/weights/safetensors';
 import type { TypedArray } from '../nn/dtype';
 import type { WeightReader } from '../nn/weights/reader';
-import { type ProviderName, type ProviderReport, Tensor } from '../runtime';
+import { Tensor } from '../runtime';
 import { buildClipTextGraph, parseClipConfig } from './clipGraph';
 import { type DiffusersComponent, openComponent } from './diffusersFolder';
 import { BACKBONE_FORMAT, userModelDir } from './modelStore';
 import { readSchedulerFolder } from './extractFromLatent';
-import { backboneProviders } from './providers';
+import { type BackboneJobOptions, backboneProviders } from './providers';
 import { sessionFromGraph } from './sessionFromGraph';
 import { ClipTokenizer } from './tokenizer';
 import { buildUNetGraph } from './unetGraph';
@@ -27,7 +27,8 @@ import { WeightSource } from './weightSource';
 
 export const PROMPT = 'A satellite image';
 
-export interface ImportOptions {
+/** `providers` apply to the CLIP text encoder, the one network the import runs. */
+export interface ImportOptions extends BackboneJobOptions {
   readonly source: string;
   readonly name?: string;
   /** Model store root (default userModelDir()). */
@@ -35,12 +36,6 @@ export interface ImportOptions {
   /** Accept an ε-prediction scheduler config (DiffusionSat is v-prediction). */
   readonly allowEpsilon?: boolean;
   readonly overwrite?: boolean;
-  readonly threads?: number;
-  /** Execution providers for the CLIP text encoder (default: SATDIFUSER_PROVIDER, else CPU). */
-  readonly providers?: readonly ProviderName[];
-  readonly onProvider?: (session: string, report: ProviderReport) => void;
-  readonly signal?: AbortSignal;
-  readonly onProgress?: (stage: string, done: number, total: number) => void;
 }
 
 /** Validates names and shapes only: never reads tensor data (a 3.5 GB UNet is checked in milliseconds). */
