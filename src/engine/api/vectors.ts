@@ -3,7 +3,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parseDbf, parseShp } from 'shpjs';
-import type { GeoJsonFeature, VectorDataset } from '../../shared/contract';
+import { isPixelCrs, PIXEL_CRS, type GeoJsonFeature, type VectorDataset } from '../../shared/contract';
 import { FileNotFoundError, InvalidArgumentError, SatError } from '../../shared/errors';
 import { resolveCrs, transformer } from './crsRef';
 import { readGeoPackage } from '../heads/labels/geopackage';
@@ -62,7 +62,7 @@ async function readGeoJson(path: string): Promise<{ features: GeoJsonFeature[]; 
   return { features, crs: geoJsonCrs(doc) };
 }
 
-async function readShapefile(path: string): Promise<{ features: GeoJsonFeature[]; crs: string }> {
+async function readShapefile(path: string, pixelTarget: boolean): Promise<{ features: GeoJsonFeature[]; crs: string }> {
   const base = path.slice(0, -extname(path).length);
   const shp = await readBytes(path, 'shapefile');
   const sidecar = async (ext: string): Promise<Buffer | null> => {
@@ -76,7 +76,9 @@ async function readShapefile(path: string): Promise<{ features: GeoJsonFeature[]
     return null;
   };
   const [dbf, prj, cpg] = await Promise.all([sidecar('.dbf'), sidecar('.prj'), sidecar('.cpg')]);
-  if (!prj) {
+  // A shapefile without a CRS read into a pixel-CRS project is taken as pixel coordinates (what this app writes
+  // for results of an image without georeferencing); anywhere else its place is unknown.
+  if (!prj && !pixelTarget) {
     throw new SatError('UNKNOWN_CRS', `The shapefile "${basename(path)}" has no .prj file, so its coordinates cannot be placed on the map.`, {
       hint: 'Define its CRS in QGIS (Layer → Set CRS) or with ogr2ogr -a_srs EPSG:xxxx, then import it again.',
     });
@@ -93,7 +95,7 @@ async function readShapefile(path: string): Promise<{ features: GeoJsonFeature[]
     });
   }
   const features = geoms.map((g, i): GeoJsonFeature => ({ type: 'Feature', id: i, geometry: g, properties: rows[i] ?? {} }));
-  return { features, crs: prj.toString('utf8') };
+  return { features, crs: prj ? prj.toString('utf8') : PIXEL_CRS };
 }
 
 /** The first polygon layer of a GeoPackage (the heads engine's reader: read-only SQLite through the store). */
@@ -122,14 +124,14 @@ export async function readVector(path: string, targetCrs: string | null): Promis
     read = await readGeoJson(path);
   } else if (ext === '.shp') {
     format = 'Shapefile';
-    read = await readShapefile(path);
+    read = await readShapefile(path, isPixelCrs(targetCrs));
   } else if (ext === '.gpkg') {
     format = 'GeoPackage';
     read = await readGeoPackageLayer(path);
   } else {
     throw new SatError('UNSUPPORTED_FORMAT', `"${basename(path)}" is not a vector format the app reads (GeoJSON, Shapefile, GeoPackage).`, { hint: 'Convert it with ogr2ogr.' });
   }
-  resolveCrs(read.crs);
+  if (!isPixelCrs(read.crs)) resolveCrs(read.crs);
   const crs = targetCrs ?? read.crs;
   const t = transformer(read.crs, crs);
   const features = targetCrs ? read.features.map((f) => reprojectFeature(f, t)) : read.features;
