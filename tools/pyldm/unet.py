@@ -29,15 +29,18 @@ from __future__ import annotations
 import json
 import math
 import os
-import struct
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+try:  # imported as pyldm.unet (tools/ on sys.path) or as unet (tools/pyldm on sys.path)
+    from .safetensors_io import load_file, save_file
+except ImportError:
+    from safetensors_io import load_file, save_file
 
 # Fields a diffusers/SatUNet config may carry that change nothing in inference (or are metadata we drop).
 _IGNORED_FIELDS = {
@@ -588,54 +591,12 @@ def group_taps(taps: Sequence[torch.Tensor]) -> List[torch.Tensor]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Loading and saving (safetensors without the safetensors package, which Debian does not ship)
-
-_ST_DTYPES = {"F32": np.float32, "F16": np.float16, "F64": np.float64, "I64": np.int64, "I32": np.int32,
-              "BF16": None}
-_NP_TO_ST = {np.dtype(np.float32): "F32", np.dtype(np.float16): "F16", np.dtype(np.float64): "F64",
-             np.dtype(np.int64): "I64", np.dtype(np.int32): "I32"}
-
+# Loading and saving
 
 def load_safetensors(path: str) -> "OrderedDict[str, torch.Tensor]":
-    with open(path, "rb") as f:
-        data = f.read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n].decode("utf-8"))
-    base = 8 + n
-    out: "OrderedDict[str, torch.Tensor]" = OrderedDict()
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        start, end = info["data_offsets"]
-        raw = data[base + start:base + end]
-        if info["dtype"] == "BF16":
-            u16 = np.frombuffer(raw, dtype=np.uint16).astype(np.uint32) << 16
-            arr = u16.view(np.float32)
-        else:
-            arr = np.frombuffer(raw, dtype=_ST_DTYPES[info["dtype"]])
-        out[name] = torch.from_numpy(arr.copy().reshape(info["shape"]))
-    return out
-
-
-def save_safetensors(tensors: Dict[str, torch.Tensor], path: str, metadata: Optional[Dict[str, str]] = None) -> None:
-    header: Dict[str, object] = {}
-    if metadata:
-        header["__metadata__"] = metadata
-    blobs = []
-    offset = 0
-    for name, t in tensors.items():
-        arr = t.detach().cpu().contiguous().numpy()
-        b = arr.tobytes()
-        header[name] = {"dtype": _NP_TO_ST[arr.dtype], "shape": list(arr.shape), "data_offsets": [offset, offset + len(b)]}
-        blobs.append(b)
-        offset += len(b)
-    h = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+    """In file order; bf16 weights come back as float32 (the model computes in float32)."""
+    tensors, _ = load_file(path)
+    return OrderedDict((k, v.float() if v.dtype == torch.bfloat16 else v) for k, v in tensors.items())
 
 
 def load_state_dict(path: str) -> "OrderedDict[str, torch.Tensor]":
@@ -714,6 +675,6 @@ def save_pretrained(model: UNet2DConditionModel, folder: str, dtype: torch.dtype
         json.dump(config_to_dict(model.config), f, indent=2)
     sd = OrderedDict((k, v.detach().to(dtype).contiguous()) for k, v in model.state_dict().items())
     if safetensors:
-        save_safetensors(sd, os.path.join(folder, "diffusion_pytorch_model.safetensors"))
+        save_file(sd, os.path.join(folder, "diffusion_pytorch_model.safetensors"))
     else:
         torch.save(sd, os.path.join(folder, "diffusion_pytorch_model.bin"))
