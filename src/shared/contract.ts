@@ -310,6 +310,8 @@ export interface TrainEstimate {
     readonly featureBytes: number;
     /** One batch of input features (float32). */
     readonly batchBytes: number;
+    /** Every forward value of one training step (what the backward pass keeps); the order of the peak, not a bound. */
+    readonly activationBytes: number;
     readonly totalBytes: number;
   };
   /** Seconds for the feature extraction of the tiles (all of them, as if none were cached); null when never timed. */

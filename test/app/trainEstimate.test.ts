@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/api/engine';
 import { planTraining } from '../../src/engine/api/trainPlan';
-import { composeEstimate, tileFeatureBytes } from '../../src/engine/api/trainEstimate';
+import { composeEstimate, headCost, tileFeatureBytes } from '../../src/engine/api/trainEstimate';
+import { diffusionSatLayout } from '../../src/engine/heads/spec';
 import type { TapLayout } from '../../src/engine/heads/spec';
 import { sampleScene } from '../helpers/shared';
 
@@ -74,11 +75,12 @@ describe('composeEstimate', () => {
   it('adds Adam state, float16 features per tile and a float32 batch', () => {
     // per tile: (3·16² + 5·8²) values × 2 timesteps × 2 bytes = (768 + 320) × 4 = 4352
     expect(tileFeatureBytes(layout)).toBe(4352);
-    const e = composeEstimate(plan, { parameters: 1000, layout, maxEpochs: 10, extractPerTile: 0.5, extractDevice: 'cpu', measuredStep: 0.2, perParamPixel: null });
+    const e = composeEstimate(plan, { parameters: 1000, activationBytes: 5000, layout, maxEpochs: 10, extractPerTile: 0.5, extractDevice: 'cpu', measuredStep: 0.2, perParamPixel: null });
     expect(e.memory.optimizerBytes).toBe(16_000);
     expect(e.memory.featureBytes).toBe(3 * 4352);
     expect(e.memory.batchBytes).toBe(4 * 4352 * 2);
-    expect(e.memory.totalBytes).toBe(16_000 + 3 * 4352 + 8 * 4352);
+    expect(e.memory.activationBytes).toBe(5000);
+    expect(e.memory.totalBytes).toBe(16_000 + 3 * 4352 + 8 * 4352 + 5000);
     expect(e.maxSteps).toBe(80);
     expect(e.extractSeconds).toBeCloseTo(1.5, 12);
     expect(e.expectedSeconds).toBeCloseTo(80 * 0.2 + 1.5, 12);
@@ -86,14 +88,33 @@ describe('composeEstimate', () => {
   });
 
   it('scales another configuration\'s cost by parameters × batch pixels, or says it does not know', () => {
-    const scaled = composeEstimate(plan, { parameters: 1000, layout, maxEpochs: 10, extractPerTile: null, extractDevice: 'cpu', measuredStep: null, perParamPixel: 1e-9 });
+    const scaled = composeEstimate(plan, { parameters: 1000, activationBytes: 5000, layout, maxEpochs: 10, extractPerTile: null, extractDevice: 'cpu', measuredStep: null, perParamPixel: 1e-9 });
     expect(scaled.timingSource).toBe('scaled');
     expect(scaled.stepSeconds).toBeCloseTo(1e-9 * 1000 * 4 * 64 * 64, 15);
     expect(scaled.basis).toMatch(/feature extraction not timed/);
-    const unknown = composeEstimate(plan, { parameters: 1000, layout, maxEpochs: 10, extractPerTile: null, extractDevice: 'cpu', measuredStep: null, perParamPixel: null });
+    const unknown = composeEstimate(plan, { parameters: 1000, activationBytes: 5000, layout, maxEpochs: 10, extractPerTile: null, extractDevice: 'cpu', measuredStep: null, perParamPixel: null });
     expect(unknown.timingSource).toBe('unknown');
     expect(unknown.expectedSeconds).toBeNull();
     expect(unknown.basis).toMatch(/first run measures it/);
+  });
+});
+
+describe('headCost', () => {
+  const layout = diffusionSatLayout([32, 64, 64, 64], 256);
+  const req = { classes: [{ id: 0 }, { id: 1 }, { id: 2 }], fusion: 'gw', size: 'light' } as never;
+
+  it('counts the same parameters at any crop and batch, and activations in proportion to batch and crop area', () => {
+    const a = headCost(req, layout, 128, 2);
+    const b = headCost(req, layout, 128, 4);
+    const c = headCost(req, layout, 256, 2);
+    expect(b.parameters).toBe(a.parameters);
+    expect(c.parameters).toBe(a.parameters);
+    expect(a.activationBytes).toBeGreaterThan(0);
+    // Per-sample maps dominate; the few per-batch scalars (loss, GW weights) keep it from being exact.
+    expect(b.activationBytes / a.activationBytes).toBeGreaterThan(1.9);
+    expect(b.activationBytes / a.activationBytes).toBeLessThanOrEqual(2);
+    expect(c.activationBytes / a.activationBytes).toBeGreaterThan(3.5);
+    expect(c.activationBytes / a.activationBytes).toBeLessThanOrEqual(4);
   });
 });
 

@@ -5,6 +5,7 @@ import type { TrainEstimate, TrainRequest } from '../../shared/contract';
 import type { RasterInfo } from '../../shared/raster';
 import { openBackbone } from '../heads/features/extractors';
 import { buildHeadGraph } from '../heads/graph/build';
+import type { DType } from '../nn/dtype';
 import { rasterizeLabels } from '../heads/labels/vectorLabels';
 import { splitHoldout } from '../heads/labels/holdout';
 import { makeSpec, scaleChannels, type TapLayout } from '../heads/spec';
@@ -50,14 +51,30 @@ export function planFor(r: TrainRequest, info: RasterInfo, layout: TapLayout): T
   return planTraining(all, train, { width: info.width, height: info.height, tile: layout.tileSize, stride: layout.tileSize / coarsest, recipeBatch: RECIPES[r.size].batch });
 }
 
-export function headParameters(r: TrainRequest, layout: TapLayout): number {
+const BYTES: Record<DType, number> = { float32: 4, float16: 2, float64: 8, int64: 8, int32: 4, bool: 1, uint8: 1, int8: 1 };
+
+/**
+ * The head as it trains (on crops of `crop` px, `batch` samples): its trainable parameters, and the bytes of every
+ * forward value the graph computes, which the backward pass keeps (onnxruntime's planner reuses some buffers and
+ * the gradients need about as much again, so this is the order of the peak, not a bound).
+ */
+export function headCost(r: TrainRequest, layout: TapLayout, crop: number, batch: number): { parameters: number; activationBytes: number } {
   const numClasses = Math.max(2, ...r.classes.map((c) => c.id + 1));
-  const spec = makeSpec({ task: 'seg', fusion: r.fusion, size: r.size, layout, numClasses });
-  let n = 0;
-  for (const [name, p] of buildHeadGraph(spec, { mode: 'eval' }).graph.params) {
-    if (p.trainable && !name.includes('running_')) n += (p.value.shape as number[]).reduce((a, b) => a * b, 1);
+  const f = crop / layout.tileSize;
+  const cropped: TapLayout = { ...layout, tileSize: crop, scales: layout.scales.map((s) => ({ ...s, size: s.size * f })) };
+  const spec = makeSpec({ task: 'seg', fusion: r.fusion, size: r.size, layout: cropped, numClasses });
+  const { graph } = buildHeadGraph(spec, { mode: 'train', batch: Math.max(1, batch), routing: r.fusion === 'moe' ? 'switch' : 'topk' });
+  let parameters = 0;
+  for (const [name, p] of graph.params) {
+    if (p.trainable && !name.includes('running_')) parameters += (p.value.shape as number[]).reduce((a, b) => a * b, 1);
   }
-  return n;
+  let activationBytes = 0;
+  for (const node of graph.nodes) {
+    for (const v of node.outputs) {
+      if (v.shape.every((d) => typeof d === 'number')) activationBytes += (v.shape as number[]).reduce((a, b) => a * b, 1) * BYTES[v.dtype];
+    }
+  }
+  return { parameters, activationBytes };
 }
 
 /** Bytes of the features one tile keeps in memory (float16, every tap at every timestep). */
@@ -70,13 +87,14 @@ export function tileFeatureBytes(layout: TapLayout, scale = 1): number {
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(b < 10 * 2 ** 20 ? 1 : 0)} MiB`;
 
 export function composeEstimate(plan: TrainPlan, o: {
-  parameters: number; layout: TapLayout; maxEpochs: number; extractPerTile: number | null; extractDevice: string;
+  parameters: number; activationBytes: number; layout: TapLayout; maxEpochs: number; extractPerTile: number | null; extractDevice: string;
   measuredStep: number | null; perParamPixel: number | null;
 }): TrainEstimate {
   const { layout } = o;
   const optimizerBytes = o.parameters * 4 * 4;
   const featureBytes = plan.tiles * tileFeatureBytes(layout);
   const batchBytes = plan.batch * tileFeatureBytes(layout, plan.crop / layout.tileSize) * 2;
+  const { activationBytes } = o;
   const scaled = o.perParamPixel !== null ? o.perParamPixel * o.parameters * plan.batch * plan.crop * plan.crop : null;
   const stepSeconds = o.measuredStep ?? scaled;
   const timingSource = o.measuredStep !== null ? 'measured' : scaled !== null ? 'scaled' : 'unknown';
@@ -89,11 +107,11 @@ export function composeEstimate(plan: TrainPlan, o: {
   const basis = `${plan.tiles} labelled tile${plan.tiles === 1 ? '' : 's'} of ${layout.tileSize} px → ${plan.samples} training sample${plan.samples === 1 ? '' : 's'}`
     + `${plan.crop < layout.tileSize ? ` (${plan.crop}-px crops: sparse labels)` : ''}, batch ${plan.batch}, ${plan.stepsPerEpoch} steps × ${o.maxEpochs} epochs at most (early stopping ends sooner); `
     + `${o.parameters.toLocaleString('en-US')} head parameters; time from ${timing}`
-    + `${extractSeconds === null && plan.tiles > 0 ? ', feature extraction not timed yet' : ''}; memory counts the Adam state, the tiles' features (${mib(featureBytes)}) and one batch, not the graph's activations.`;
+    + `${extractSeconds === null && plan.tiles > 0 ? ', feature extraction not timed yet' : ''}; memory counts the Adam state, the tiles' features (${mib(featureBytes)}), one batch and the forward activations of a step (${mib(activationBytes)}; onnxruntime reuses some buffers and the gradients add about as much again).`;
   return {
     tiles: plan.tiles, samples: plan.samples, crop: plan.crop, batch: plan.batch, stepsPerEpoch: plan.stepsPerEpoch,
     maxEpochs: o.maxEpochs, maxSteps, parameters: o.parameters,
-    memory: { optimizerBytes, featureBytes, batchBytes, totalBytes: optimizerBytes + featureBytes + batchBytes },
+    memory: { optimizerBytes, featureBytes, batchBytes, activationBytes, totalBytes: optimizerBytes + featureBytes + batchBytes + activationBytes },
     extractSeconds, stepSeconds, expectedSeconds, timingSource, device: `${TRAIN_DEVICE} (training); ${o.extractDevice} (features)`, basis,
   };
 }
@@ -103,12 +121,12 @@ export async function estimateTraining(r: TrainRequest, info: RasterInfo, timing
   try {
     const layout = backbone.layout;
     const plan = planFor(r, info, layout);
-    const parameters = headParameters(r, layout);
+    const { parameters, activationBytes } = headCost(r, layout, plan.crop, plan.batch);
     const { extractor } = backbone;
     const extractPerTile = timings?.get(extractor.id, extractor.device, 'extract') ?? extractor.nominalSecondsPerTile ?? null;
     const measuredStep = timings?.get(stepTimingKey(backbone.ref.id, r.fusion, r.size, plan.crop, plan.batch), TRAIN_DEVICE, STEP) ?? null;
     const perParamPixel = timings?.get(ANY_HEAD, TRAIN_DEVICE, STEP_PER_PARAM_PIXEL) ?? null;
-    return composeEstimate(plan, { parameters, layout, maxEpochs: r.maxEpochs, extractPerTile, extractDevice: extractor.device, measuredStep, perParamPixel });
+    return composeEstimate(plan, { parameters, activationBytes, layout, maxEpochs: r.maxEpochs, extractPerTile, extractDevice: extractor.device, measuredStep, perParamPixel });
   } finally {
     await backbone.release();
   }
