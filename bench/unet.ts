@@ -56,7 +56,7 @@ for (const v of variants ? ['input', 'fused', 'baked'] : ['input', 'fused']) {
   console.log(`export (${v}): ${Number(exp.unet_export_s).toFixed(1)} s, exporter peak RSS ${Number(exp.peak_rss_gb).toFixed(2)} GB`);
 }
 
-async function timeCall(model: string, opts: SessionOptions, feedsPe: boolean): Promise<{ s: number; session: Session }> {
+async function timeCall(model: string, opts: SessionOptions, feedsPe: boolean): Promise<{ s: number; cpu: number; session: Session }> {
   const session = await Session.create(model, { intraOpThreads: THREADS, interOpThreads: 1, providers: ['cpu'], ...opts });
   const feeds: Record<string, Tensor> = {
     sample: Tensor.of('float32', new Float32Array(4 * 32 * 32).map((_, i) => Math.cos(i)), [1, 4, 32, 32]),
@@ -65,13 +65,18 @@ async function timeCall(model: string, opts: SessionOptions, feedsPe: boolean): 
   if (feedsPe) feeds.encoder_hidden_states = Tensor.of('float32', pe, [1, 77, 1024]);
   await session.run(feeds);
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < RUNS; i++) {
+    const c = process.cpuUsage();
     const t = performance.now();
     await session.run(feeds);
     times.push((performance.now() - t) / 1000);
+    const d = process.cpuUsage(c);
+    cpu.push((d.user + d.system) / 1e6);
   }
   // Best of RUNS: on a shared machine the minimum is the least disturbed run (the same rule on both sides).
-  return { s: Math.min(...times), session };
+  // CPU seconds: the median (what a call costs in work, steady under time-slicing; meaningful at one thread).
+  return { s: Math.min(...times), cpu: cpu.sort((a, b) => a - b)[cpu.length >> 1], session };
 }
 
 const plain = await timeCall(join(work, 'unet_input.onnx'), { optimization: 'all' }, true);
@@ -105,6 +110,7 @@ await main.session.release();
 const single = await timeCall(join(work, 'unet_fused.onnx'), { optimization: 'all', intraOpThreads: 1 }, true);
 await single.session.release();
 console.log(`1 thread each: PyTorch ${Number(torch.call_1thread_s).toFixed(3)} s, ORT ${single.s.toFixed(3)} s → ort_vs_pytorch_1thread=${(Number(torch.call_1thread_s) / single.s).toFixed(2)}`);
+console.log(`1 thread each, CPU seconds per call (median; robust to load): PyTorch ${Number(torch.call_1thread_cpu_s).toFixed(3)} s, ORT ${single.cpu.toFixed(3)} s → ort_vs_pytorch_1thread_cpu=${(Number(torch.call_1thread_cpu_s) / single.cpu).toFixed(2)}`);
 
 if (variants) {
   const baked = await timeCall(join(work, 'unet_baked.onnx'), { optimization: 'all' }, false);

@@ -6,7 +6,7 @@
 import { SatError } from '../../shared/errors';
 import { float } from '../nn/attrs';
 import type { Graph, Value } from '../nn/graph';
-import { add, concat, conv as convOp, div, matmul, mul, reshape, sigmoid, softmax, split, transpose } from '../nn/ops';
+import { add, concat, conv as convOp, div, matmul, mul, reshape, sigmoid, slice, softmax, split, transpose } from '../nn/ops';
 import type { WeightSource } from './weightSource';
 
 export class NetBuilder {
@@ -39,6 +39,13 @@ export class NetBuilder {
     const w = this.param('weight', [cout, cin]);
     const b = bias ? this.param('bias', [cout]) : undefined;
     if (x.rank === 2) return this.g.op1('Gemm', [x, w, b], { transB: 1 });
+    if (b && x.rank === 3 && typeof x.shape[1] === 'number') {
+      // Tokens [B, N, C] as a [B·N, C] Gemm: ORT adds the bias inside the GEMM (no separate Add pass over the
+      // output; ORT does not fuse MatMul+Add for 3-D inputs) and prepacks Wᵀ as it does for MatMul. The
+      // Reshapes alias their input.
+      const y = this.g.op1('Gemm', [reshape(x, [-1, cin]), w, b], { transB: 1 });
+      return reshape(y, [-1, x.shape[1], cout]);
+    }
     const y = matmul(x, transpose(w, [1, 0]));
     return b ? add(y, b) : y;
   }
@@ -106,6 +113,15 @@ export function fusedAttention(q: Value, k: Value, v: Value, heads: number, scal
 
 /** diffusers GEGLU: proj → (hidden, gate) halves along the last axis → hidden · gelu(gate). */
 export function geglu(b: NetBuilder, x: Value, dim: number, inner: number): Value {
+  if (x.rank === 3 && typeof x.shape[1] === 'number') {
+    // Two Gemms on the halves of the weight instead of one Gemm and a Split: ORT folds the constant Slices into
+    // two initializers at load, so no pass copies the [B·N, 2·inner] projection apart (same dot products).
+    const n = x.shape[1];
+    const { w, bias } = b.scope('proj', () => ({ w: b.param('weight', [inner * 2, dim]), bias: b.param('bias', [inner * 2]) }));
+    const flat = reshape(x, [-1, dim]);
+    const half = (k: number) => b.g.op1('Gemm', [flat, slice(w, [k * inner], [(k + 1) * inner], [0]), slice(bias, [k * inner], [(k + 1) * inner], [0])], { transB: 1 });
+    return reshape(mul(half(0), gelu(half(1))), [-1, n, inner]);
+  }
   const h = b.scope('proj', () => b.linear(x, dim, inner * 2));
   const [hidden, gate] = split(h, [inner, inner], -1);
   return mul(hidden, gelu(gate));
