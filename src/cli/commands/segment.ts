@@ -36,7 +36,7 @@ Options:
   --store <file>          feature cache and job journal database (default: $SATDIFUSER_STORE or the user cache)
 
 --default uses the segmentation head shipped with the default backbone (models/<backbone>/heads/, see
-docs/pipeline.md); its bands, backbone and ground sample distance are checked like any head's.`;
+docs/default-head.md); its bands, backbone and ground sample distance are checked like any head's.`;
 
 export interface SegmentArgs {
   readonly raster: string;
