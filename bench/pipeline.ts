@@ -1,4 +1,4 @@
-// `npm run bench -- pipeline [--size 20000] [--skip-large] [--skip-warm-cold] [--only-warm-cold]`
+// `npm run bench -- pipeline [--size 20000] [--skip-large] [--skip-warm-cold] [--only-warm-cold] [--threads 1]`
 // 1. Polygonize + GeoPackage write of a full-scene class mask, ours vs gdal_polygonize.py (-f GPKG) in the
 //    same run (ratio = GDAL time ÷ ours). The mask: classes of the bundled Landsat scene (NDVI and brightness
 //    thresholds), mirror-tiled 6 × 6 to 2094 × 2112 so the times are measurable.
@@ -7,7 +7,10 @@
 //    outputs, with a pass-through backbone and a pointwise head (the real backbone is not in the tree yet).
 // 3. Cold (features computed) vs warm (features from the SQLite cache) segmentation of the bundled scene with
 //    the shipped default backbone; while none is shipped, with a reduced DiffusionSat-256-structure model with
-//    random weights (the backbone tests' fixture), said so in the output. warm_vs_cold = cold time ÷ warm time.
+//    random weights (the backbone tests' fixture), said so in the output. warm_vs_cold = cold time ÷ warm time
+//    with a head that costs next to nothing (the pipeline's own ratio: features vs cache); warm_vs_cold_head =
+//    the same with the shipped default head (models/<backbone>/heads/), what a user re-running `segment
+//    --default` sees. onnxruntime threads: --threads (default 1: the machine is shared).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +29,9 @@ import { importDiffusionSat } from '../src/engine/backbone/importDiffusionSat';
 import { listModels } from '../src/engine/backbone/modelStore';
 import { openBackbone } from '../src/engine/heads/features/extractors';
 import { makePreparer } from '../src/engine/heads/features/preparer';
+import { loadHead } from '../src/engine/heads/artifact/io';
+import { HeadPredictor } from '../src/engine/heads/infer/predictor';
+import { findDefaultHead } from '../src/engine/api/defaultHead';
 import type { RasterInfo } from '../src/shared/raster';
 
 const sample = 'resources/sample/L7_ETMs.tif';
@@ -216,7 +222,7 @@ const tapHead: SegmentationHead = {
   },
 };
 
-async function warmCold(dir: string): Promise<number> {
+async function warmCold(dir: string): Promise<{ pipeline: number; head: number | null }> {
   const shipped = listModels().find((m) => m.source === 'shipped');
   let choice: string;
   if (shipped) {
@@ -228,14 +234,15 @@ async function warmCold(dir: string): Promise<number> {
     choice = join(dir, 'models', 'bench-dsat');
     console.log('cold/warm: NO default backbone is shipped yet: measured with a reduced DiffusionSat-256-structure model, random weights (test fixture)');
   }
-  const handle = await openBackbone(choice, { tileSize: 256, threads: 2, batch: 2 });
+  const threads = opt('threads', 1);
+  const handle = await openBackbone(choice, { tileSize: 256, threads, batch: 2 });
   const src = await openRaster(sample);
   const preparer = await makePreparer(src, [2, 1, 0]);
   const store = openStore(join(dir, 'warmcold.sqlite'));
-  const run = async (id: string, cache = true) => {
+  const run = async (id: string, cache = true, segHead: SegmentationHead = tapHead) => {
     const t0 = performance.now();
     const o = await runSegmentation({
-      source: src, sourceFingerprint: 'bench-sample', box: { x: 0, y: 0, width: src.info.width, height: src.info.height }, preparer, extractor: handle.extractor, head: tapHead,
+      source: src, sourceFingerprint: 'bench-sample', box: { x: 0, y: 0, width: src.info.width, height: src.info.height }, preparer, extractor: handle.extractor, head: segHead,
       overlap: 32, batchSize: 2, journal: store.journal, cache: cache ? store.cache : null, timings: store.timings, outputId: id,
       async write(strips) { for (const _ of strips()) void _; return { maskPath: id, probabilitiesPath: null, vectorPath: null, featureCount: null }; },
     });
@@ -247,22 +254,44 @@ async function warmCold(dir: string): Promise<number> {
   const first = await run('first');
   const cold = await run('cold', false);
   const warm = await run('warm');
+  const runs: [string, Awaited<ReturnType<typeof run>>][] = [['first (incl. graph build)', first], ['cold', cold], ['warm', warm]];
+  // The shipped default head on the same features (bands 3, 2, 1 like the tap head's preparer, so the cache is shared).
+  const found = shipped ? findDefaultHead('seg') : null;
+  let headRatio: number | null = null;
+  if (found) {
+    const predictor = await HeadPredictor.open(loadHead(found.folder), { threads });
+    try {
+      await run('head-first', true, predictor); // builds the head's session
+      const headCold = await run('head-cold', false, predictor);
+      const headWarm = await run('head-warm', true, predictor);
+      runs.push([`cold, default head ${found.name}`, headCold], [`warm, default head ${found.name}`, headWarm]);
+      headRatio = headCold.s / headWarm.s;
+    } finally {
+      await predictor.release();
+    }
+  } else {
+    console.log('cold/warm: no default head shipped with the backbone: warm_vs_cold_head=NA');
+  }
   const km2 = (src.info.width * src.info.height * Math.abs(src.info.pixelSize[0] * src.info.pixelSize[1])) / 1e6;
-  for (const [name, x] of [['first (incl. graph build)', first], ['cold', cold], ['warm', warm]] as const) {
-    console.log(`${name}: ${x.r.tiles} tiles (${x.r.extractedTiles} extracted, ${x.r.cacheHits} cached) in ${x.s.toFixed(2)} s: ${(x.r.tiles / x.s).toFixed(2)} tiles/s, ${(km2 / (x.s / 60)).toFixed(0)} km²/min`);
+  for (const [name, x] of runs) {
+    console.log(`${name}: ${x.r.tiles} tiles (${x.r.extractedTiles} extracted, ${x.r.cacheHits} cached) in ${x.s.toFixed(2)} s: ${(x.r.tiles / x.s).toFixed(2)} tiles/s, ${(km2 / (x.s / 60)).toFixed(0)} km²/min (${threads} thread${threads === 1 ? '' : 's'})`);
   }
   await handle.release();
   await src.close();
   store.close();
-  return cold.s / warm.s;
+  return { pipeline: cold.s / warm.s, head: headRatio };
 }
+
+const fmtWarmCold = (w: { pipeline: number; head: number | null }) => `warm_vs_cold=${w.pipeline.toFixed(1)}`;
+const fmtHead = (w: { pipeline: number; head: number | null } | null) => `warm_vs_cold_head=${w?.head ? w.head.toFixed(1) : 'NA'}`;
 
 async function main() {
   if (args.includes('--child-large')) return largeChild(opt('size', 20000));
   const dir = mkdtempSync(join(tmpdir(), 'sdf-bench-'));
   try {
     if (args.includes('--only-warm-cold')) {
-      console.log(`pipeline: warm_vs_cold=${(await warmCold(dir)).toFixed(1)}`);
+      const w = await warmCold(dir);
+      console.log(`pipeline: ${fmtWarmCold(w)} ${fmtHead(w)}`);
       return;
     }
     const s = await loadSample();
@@ -275,8 +304,8 @@ async function main() {
       if (r.status !== 0) throw new Error(`large run failed: ${r.stderr}`);
       rss = r.stdout.match(/RSS_GB=([\d.]+)/)?.[1] ?? 'NA';
     }
-    const wc = args.includes('--skip-warm-cold') ? 'NA' : (await warmCold(dir)).toFixed(1);
-    console.log(`pipeline: warm_vs_cold=${wc} peak_rss_gb_20k=${rss} polygonize_vs_gdal=${ratio.toFixed(2)}`);
+    const w = args.includes('--skip-warm-cold') ? null : await warmCold(dir);
+    console.log(`pipeline: ${w ? fmtWarmCold(w) : 'warm_vs_cold=NA'} peak_rss_gb_20k=${rss} polygonize_vs_gdal=${ratio.toFixed(2)} ${fmtHead(w)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
