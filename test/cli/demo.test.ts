@@ -1,8 +1,8 @@
 // `satdifuser demo` (and `npm run demo`): the main job on a fresh clone. Spawns the CLI as a user runs it, then reads
 // every output back with GDAL (gdalinfo -json, ogrinfo) and scores the class mask against the spectral rules the
 // sample label polygons were drawn from (tools/default_head/agreement.py, GDAL + numpy, independent of our readers).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,4 +79,25 @@ describe('satdifuser demo', () => {
     // Beyond the polygons: where exactly one rule holds, the mask gives that class more often than not, for every class.
     for (const name of ['water', 'vegetation', 'built-up']) expect(a.rules[name].agree, `${name}: ${JSON.stringify(a.rules)}`).toBeGreaterThan(0.5);
   });
+});
+
+describe('satdifuser demo, cancelled', () => {
+  it('stops on Ctrl+C (SIGINT) with exit 130 and no partial outputs; the same command then finishes', async () => {
+    const out2 = join(dir, 'cancelled');
+    const env = { ...process.env, SATDIFUSER_STORE: join(dir, 'cancel.sqlite'), SATDIFUSER_FROM_SOURCE: '1' };
+    const child = spawn(process.execPath, ['bin/satdifuser.mjs', 'demo', '--out', out2, '--threads', '1'], { env });
+    let stderr = '';
+    const exit = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+      // Once the job has started (its estimate is printed), interrupt it as a terminal's Ctrl+C does.
+      if (/Estimate:/.test(stderr) && !child.killed) child.kill('SIGINT');
+    });
+    expect(await exit, stderr).toBe(130);
+    expect(stderr).toMatch(/Cancelled after \d of 4 tiles/);
+    for (const f of ['classes.tif', 'probabilities.tif', 'polygons.gpkg']) expect(existsSync(join(out2, f)), f).toBe(false);
+    const again = spawnSync(process.execPath, ['bin/satdifuser.mjs', 'demo', '--out', out2, '--threads', '1'], { encoding: 'utf8', env, timeout: 300_000 });
+    expect(again.status, again.stderr).toBe(0);
+    expect(existsSync(join(out2, 'classes.tif'))).toBe(true);
+  }, 600_000);
 });
