@@ -4,6 +4,7 @@
 import type { GeoTransform } from '../../../shared/geometry';
 import { InvalidArgumentError } from '../../../shared/errors';
 import { asciiEntry, numericEntry, type IfdEntry } from './ifd';
+import { GeoKey as Key, ModelType, RasterType, USER_DEFINED } from '../../raster/tiff/geokeys';
 import { FieldType, Tag } from '../../raster/tiff/tags';
 import { peCitation } from './wkt-citation';
 
@@ -20,23 +21,10 @@ export type CrsSpec =
   /** GeoKeys copied verbatim from a source GeoTIFF (keeps any CRS GDAL wrote, exactly). */
   | { readonly kind: 'geokeys'; readonly directory: ArrayLike<number>; readonly doubles?: ArrayLike<number>; readonly ascii?: string };
 
-const Key = {
-  GTModelType: 1024,
-  GTRasterType: 1025,
-  GTCitation: 1026,
-  GeographicType: 2048,
-  GeogCitation: 2049,
-  ProjectedCSType: 3072,
-  PCSCitation: 3073,
-} as const;
-const ModelType = { Projected: 1, Geographic: 2 } as const;
-const RasterPixelIsArea = 1;
-const UserDefined = 32767;
-
-type GeoKey = { id: number; short: number } | { id: number; ascii: string };
+type KeyEntry = { id: number; short: number } | { id: number; ascii: string };
 
 /** Encodes keys into the three GeoTIFF tags (directory, doubles, ascii). */
-function encodeKeys(keys: GeoKey[]): IfdEntry[] {
+function encodeKeys(keys: KeyEntry[]): IfdEntry[] {
   keys.sort((a, b) => a.id - b.id);
   const dir: number[] = [1, 1, 0, keys.length];
   const parts: Buffer[] = [];
@@ -86,7 +74,7 @@ export function crsEntries(crs: CrsSpec): IfdEntry[] {
     if (crs.ascii) entries.push(asciiEntry(Tag.GeoAsciiParams, crs.ascii));
     return entries;
   }
-  const keys: GeoKey[] = [{ id: Key.GTRasterType, short: RasterPixelIsArea }];
+  const keys: KeyEntry[] = [{ id: Key.GTRasterType, short: RasterType.PixelIsArea }];
   if (crs.kind === 'epsg') {
     if (crs.geographic) {
       keys.push({ id: Key.GTModelType, short: ModelType.Geographic }, { id: Key.GeographicType, short: crs.code });
@@ -99,7 +87,7 @@ export function crsEntries(crs: CrsSpec): IfdEntry[] {
     // GDAL (3.6 checked) reads the PE string only when the model type is user-defined too, which is
     // also what its own GEOTIFF_KEYS_FLAVOR=ESRI_PE writes.
     const citation = peCitation(crs.wkt);
-    keys.push({ id: Key.GTModelType, short: UserDefined }, { id: crs.geographic ? Key.GeographicType : Key.ProjectedCSType, short: UserDefined }, { id: Key.PCSCitation, ascii: citation });
+    keys.push({ id: Key.GTModelType, short: USER_DEFINED }, { id: crs.geographic ? Key.GeographicType : Key.ProjectedCSType, short: USER_DEFINED }, { id: Key.PCSCitation, ascii: citation });
   }
   return encodeKeys(keys);
 }

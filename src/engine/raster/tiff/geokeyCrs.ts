@@ -9,7 +9,7 @@ import type { CrsInfo } from '../../../shared/geometry';
 import { crsFromDefinition, crsFromEpsg } from '../../geo/crs';
 import { lookupEpsg } from '../../geo/epsg';
 import { resourcePath } from '../../geo/resources';
-import { GeoKey, keyNumber, keyString, type GeoKeyValue } from './geokeys';
+import { GeoKey, ModelType, USER_DEFINED, keyNumber, keyString, type GeoKeyValue } from './geokeys';
 
 interface Tables {
   datums: Record<string, string>;
@@ -29,7 +29,6 @@ export interface CrsResult {
   readonly notes: string[];
 }
 
-const USER_DEFINED = 32767;
 const isCode = (v: number | undefined): v is number => v !== undefined && v > 0 && v < USER_DEFINED;
 
 function fmt(v: number): string {
@@ -155,11 +154,11 @@ export function crsFromGeoKeys(keys: ReadonlyMap<number, GeoKeyValue>): CrsResul
     }
     const wkt = esriWkt(keys);
     if (wkt) return { crs: crsFromDefinition(wkt, keyString(keys, GeoKey.PCSCitation) ?? keyString(keys, GeoKey.GTCitation)), notes };
-    if (model === 2 || (model === undefined && pcs === undefined && geog !== undefined)) {
+    if (model === ModelType.Geographic || (model === undefined && pcs === undefined && geog !== undefined)) {
       if (isCode(geog) && lookupEpsg(geog)) return { crs: crsFromEpsg(geog), notes };
       const terms = datumTerms(keys, notes);
       if (terms) return { crs: crsFromDefinition(`+proj=longlat ${terms} +no_defs`, keyString(keys, GeoKey.GeogCitation) ?? 'user-defined geographic CRS'), notes };
-    } else if (model === 1 || pcs === USER_DEFINED) {
+    } else if (model === ModelType.Projected || pcs === USER_DEFINED) {
       const units = linearUnits(keys);
       const proj = projectionTerms(keys, units.factor);
       const terms = datumTerms(keys, notes) ?? '+ellps=WGS84';
@@ -168,7 +167,7 @@ export function crsFromGeoKeys(keys: ReadonlyMap<number, GeoKeyValue>): CrsResul
         return { crs: crsFromDefinition(`${proj} ${terms} ${units.term} +no_defs`, name), notes };
       }
       notes.push('the projection in the GeoKeys is not one this reader can rebuild');
-    } else if (model === 3) {
+    } else if (model === ModelType.Geocentric) {
       notes.push('geocentric CRS are not supported for rasters');
     }
   } catch (e) {

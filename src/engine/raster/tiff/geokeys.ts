@@ -49,6 +49,13 @@ export const GeoKey = {
   VerticalCSType: 4096,
 } as const;
 
+/** GTModelTypeGeoKey values. */
+export const ModelType = { Projected: 1, Geographic: 2, Geocentric: 3 } as const;
+/** GTRasterTypeGeoKey values: does a pixel's coordinate name its corner (area) or its centre (point)? */
+export const RasterType = { PixelIsArea: 1, PixelIsPoint: 2 } as const;
+/** The GeoKey value for "user-defined": the definition is in other keys or in a citation. */
+export const USER_DEFINED = 32767;
+
 export function parseGeoKeys(values: ReadonlyMap<number, TagValue>): Map<number, GeoKeyValue> {
   const keys = new Map<number, GeoKeyValue>();
   const dir = values.get(Tag.GeoKeyDirectory);

@@ -1,7 +1,7 @@
 // The affine geotransform from GeoTIFF tags, as GDAL derives it: ModelTransformation, or one tie point plus
 // ModelPixelScale; PixelIsPoint rasters are shifted by half a pixel so that (0, 0) is always the outer corner.
 import type { GeoTransform } from '../../../shared/geometry';
-import { GeoKey, keyNumber, type GeoKeyValue } from './geokeys';
+import { GeoKey, RasterType, keyNumber, type GeoKeyValue } from './geokeys';
 import type { TagValue } from './structure';
 import { Tag } from './tags';
 
@@ -16,7 +16,7 @@ const degenerate = (t: GeoTransform): boolean => Math.abs(t[1] * t[5] - t[2] * t
 
 export function georefFromTags(values: ReadonlyMap<number, TagValue>, keys: ReadonlyMap<number, GeoKeyValue>): Georef {
   const notes: string[] = [];
-  const pixelIsPoint = keyNumber(keys, GeoKey.GTRasterType) === 2;
+  const pixelIsPoint = keyNumber(keys, GeoKey.GTRasterType) === RasterType.PixelIsPoint;
   const m = values.get(Tag.ModelTransformation);
   const tie = values.get(Tag.ModelTiepoint);
   const scale = values.get(Tag.ModelPixelScale);
