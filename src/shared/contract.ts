@@ -310,7 +310,7 @@ export interface TrainEstimate {
     readonly featureBytes: number;
     /** One batch of input features (float32). */
     readonly batchBytes: number;
-    /** Every forward value of one training step (what the backward pass keeps); the order of the peak, not a bound. */
+    /** Every value of one training step's graph (forward, gradients, update) without buffer reuse: an upper bound. */
     readonly activationBytes: number;
     readonly totalBytes: number;
   };

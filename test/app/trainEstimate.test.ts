@@ -103,17 +103,17 @@ describe('headCost', () => {
   const layout = diffusionSatLayout([32, 64, 64, 64], 256);
   const req = { classes: [{ id: 0 }, { id: 1 }, { id: 2 }], fusion: 'gw', size: 'light' } as never;
 
-  it('counts the same parameters at any crop and batch, and activations in proportion to batch and crop area', () => {
+  it('counts the same parameters at any crop and batch, and step memory nearly in proportion to batch and crop area', () => {
     const a = headCost(req, layout, 128, 2);
     const b = headCost(req, layout, 128, 4);
     const c = headCost(req, layout, 256, 2);
     expect(b.parameters).toBe(a.parameters);
     expect(c.parameters).toBe(a.parameters);
     expect(a.activationBytes).toBeGreaterThan(0);
-    // Per-sample maps dominate; the few per-batch scalars (loss, GW weights) keep it from being exact.
-    expect(b.activationBytes / a.activationBytes).toBeGreaterThan(1.9);
+    // Per-sample maps dominate; parameter-sized gradients and the Adam update do not grow with the batch.
+    expect(b.activationBytes / a.activationBytes).toBeGreaterThan(1.8);
     expect(b.activationBytes / a.activationBytes).toBeLessThanOrEqual(2);
-    expect(c.activationBytes / a.activationBytes).toBeGreaterThan(3.5);
+    expect(c.activationBytes / a.activationBytes).toBeGreaterThan(3.2);
     expect(c.activationBytes / a.activationBytes).toBeLessThanOrEqual(4);
   });
 });

@@ -142,7 +142,7 @@ describe('an image without georeferencing', () => {
     const lines = await s.page.locator('[data-testid=train-estimate-result] li').allTextContents();
     expect(lines[0]).toMatch(/^\d+ labelled tiles? → \d+ training samples? of \d+ px, batch \d+$/);
     expect(lines[1]).toMatch(/^at most [\d,]+ steps \(\d+ × 3 epochs/);
-    expect(lines[2]).toMatch(/head parameters; about \d+ MiB of memory/);
+    expect(lines[2]).toMatch(/head parameters; up to \d+ MiB of memory/);
     // Nothing was trained in this fresh data folder yet: the estimate says the time is not known.
     expect(lines[3]).toMatch(/time unknown until a first training run is measured/);
     await s.shot('estimate');

@@ -84,7 +84,7 @@ export function describeTrainEstimate(e: TrainEstimate): string[] {
   const lines = [
     `${e.tiles} labelled tile${e.tiles === 1 ? '' : 's'} → ${e.samples} training sample${e.samples === 1 ? '' : 's'}${e.crop ? ` of ${e.crop} px` : ''}, batch ${e.batch}`,
     `at most ${e.maxSteps.toLocaleString('en-US')} steps (${e.stepsPerEpoch} × ${e.maxEpochs} epochs; early stopping usually ends sooner)`,
-    `${e.parameters.toLocaleString('en-US')} head parameters; about ${bytes(e.memory.totalBytes)} of memory (Adam state ${bytes(e.memory.optimizerBytes)}, features ${bytes(e.memory.featureBytes)}, one batch ${bytes(e.memory.batchBytes)}, activations ${bytes(e.memory.activationBytes)})`,
+    `${e.parameters.toLocaleString('en-US')} head parameters; up to ${bytes(e.memory.totalBytes)} of memory (Adam state ${bytes(e.memory.optimizerBytes)}, features ${bytes(e.memory.featureBytes)}, one batch ${bytes(e.memory.batchBytes)}, training step ${bytes(e.memory.activationBytes)})`,
   ];
   lines.push(e.expectedSeconds !== null
     ? `up to ${duration(e.expectedSeconds)} (${e.stepSeconds !== null ? `${e.stepSeconds < 1 ? `${Math.round(e.stepSeconds * 1000)} ms` : `${e.stepSeconds.toFixed(1)} s`} per step, ${e.timingSource}` : e.timingSource}${e.extractSeconds !== null ? ` + ${duration(e.extractSeconds)} feature extraction` : ''})`
