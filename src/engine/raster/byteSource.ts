@@ -29,9 +29,16 @@ function checkRange(source: ByteSource, offset: number, length: number): void {
   }
 }
 
+// Small reads (strips of a striped GeoTIFF, often a few KiB each and stored one after another) are served from
+// one read-ahead chunk: a 1-row-strip scene is otherwise a thousand system calls per window, which cost more than
+// decoding the strips. Large blocks bypass it.
+const READ_AHEAD = 256 * 1024;
+const SMALL_READ = 32 * 1024;
+
 export class FileByteSource implements ByteSource {
   bytesRead = 0;
   private closed = false;
+  private ahead: { start: number; end: number; bytes: Promise<Uint8Array> } | null = null;
 
   private constructor(readonly name: string, readonly size: number, private readonly handle: FileHandle) {}
 
@@ -54,6 +61,25 @@ export class FileByteSource implements ByteSource {
   async readUpTo(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
     throwIfCancelled(signal, 'Reading the raster');
     const n = Math.max(0, Math.min(length, this.size - offset));
+    if (n > 0 && n <= SMALL_READ) {
+      let a = this.ahead;
+      if (!a || offset < a.start || offset + n > a.end) {
+        const end = Math.min(this.size, offset + Math.max(READ_AHEAD, n));
+        a = this.ahead = { start: offset, end, bytes: this.readDirect(offset, end - offset) };
+        // A failed chunk is not kept: the next read retries (and reports the error itself).
+        a.bytes.catch(() => { if (this.ahead === a) this.ahead = null; });
+      }
+      const chunk = await a.bytes;
+      this.bytesRead += n;
+      // A copy: callers own what they get (decoders and predictors work in place).
+      return chunk.slice(offset - a.start, offset - a.start + n);
+    }
+    const out = await this.readDirect(offset, n);
+    this.bytesRead += n;
+    return out;
+  }
+
+  private async readDirect(offset: number, n: number): Promise<Uint8Array> {
     const out = new Uint8Array(n);
     let done = 0;
     while (done < n) {
@@ -62,7 +88,6 @@ export class FileByteSource implements ByteSource {
       if (bytesRead === 0) throw new CorruptRasterError(this.name, `the file ended at byte ${offset + done} while reading`);
       done += bytesRead;
     }
-    this.bytesRead += n;
     return out;
   }
 
