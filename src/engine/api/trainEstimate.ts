@@ -57,7 +57,7 @@ const BYTES: Record<DType, number> = { float32: 4, float16: 2, float64: 8, int64
  * The head as it trains (on crops of `crop` px, `batch` samples): its trainable parameters, and the bytes of every
  * value its training graph computes in one step (forward, gradients, Adam update), counted without onnxruntime's
  * buffer reuse: an upper bound of what the step allocates. On the sample scene (light GW head, 128-px crops,
- * batch 7) it counts 292 MiB where the engine process grew by 194 MiB during the run.
+ * batch 7) it counts 289 MiB where the engine process grew by 194–216 MiB during the run (two runs).
  */
 export function headCost(r: TrainRequest, layout: TapLayout, crop: number, batch: number): { parameters: number; activationBytes: number } {
   const numClasses = Math.max(2, ...r.classes.map((c) => c.id + 1));

@@ -74,6 +74,18 @@ export function TrainingPanel() {
     }
   };
 
+  const deleteHead = async (headId: string, headName: string) => {
+    if (!window.confirm(`Delete the head "${headName}"? Its weights and metrics are removed from this machine (export it first to keep a copy).`)) return;
+    setError(null);
+    try {
+      await model.client.call('heads.delete', { headId });
+      if (model.project.get().content.analysis.headId === headId) model.perform(setAnalysis, { headId: null });
+      await refreshModels(model);
+    } catch (e) {
+      setError(e);
+    }
+  };
+
   const importHead = async () => {
     const path = await model.chooseFile({ mode: 'open', title: 'Import head', kinds: ['head'] });
     if (!path) return;
@@ -140,6 +152,7 @@ export function TrainingPanel() {
               <div className="row-buttons">
                 <button className="link" onClick={() => model.perform(setAnalysis, { headId: h.id, fusion: h.fusion, backboneId: h.backboneId })}>Use</button>
                 <button className="link" onClick={() => void exportHead(h.id, h.name)}>Export…</button>
+                <button className="link danger" onClick={() => void deleteHead(h.id, h.name)} data-testid="delete-head">Delete</button>
               </div>
             </li>
           ))}
