@@ -47,8 +47,11 @@ describe('train → segment', () => {
     expect(losses.filter((e) => e.topic === 'job.loss' && e.point.holdoutLoss === null).every((e) => e.topic === 'job.loss' && Number.isFinite(e.point.trainLoss ?? NaN))).toBe(true);
     expect(losses.some((e) => e.topic === 'job.loss' && e.point.holdoutLoss !== null && e.point.holdoutLoss > 0)).toBe(true);
     const listed = (await engine['models.list']({} as never)).heads;
-    expect(listed.map((x) => x.id)).toEqual([trained.head.id]);
+    // The user's heads first, then the default head shipped with the default backbone (read-only).
+    expect(listed.map((x) => x.id)).toEqual([trained.head.id, 'default:sample-landcover']);
     expect(listed[0]!.metrics?.mIoU).toBeCloseTo(trained.metrics.mIoU, 12);
+    expect(listed[1]).toMatchObject({ name: 'sample-landcover', task: 'segmentation', backboneId: 'default', fusion: 'gw', size: 'light' });
+    await expect(engine['heads.delete']({ headId: 'default:sample-landcover' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('segments an AOI into a mask and probabilities on the source grid (GDAL reads them back)', async () => {
@@ -88,7 +91,7 @@ describe('train → segment', () => {
     expect(card(imported.id).weights.sha256).toBe(card(trained.head.id).weights.sha256);
     expect(sha(join(dir, 'data', 'heads', imported.id, 'weights.safetensors'))).toBe(card(imported.id).weights.sha256);
     expect((await engine['heads.delete']({ headId: imported.id })).deleted).toBe(true);
-    expect((await engine['models.list']({} as never)).heads).toHaveLength(1);
+    expect((await engine['models.list']({} as never)).heads.map((x) => x.id)).toEqual([trained.head.id, 'default:sample-landcover']);
   });
 });
 

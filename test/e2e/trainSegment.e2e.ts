@@ -70,7 +70,8 @@ describe('label → train → segment', () => {
     await s.page.click('[data-testid=apply-head]');
     const c = await content();
     expect(c.analysis.headId).toMatch(/^[0-9a-f-]{36}$/);
-    await expect(s.page.locator('[data-testid=head-list] li').count()).resolves.toBe(1);
+    // The trained head, then the default head shipped with the default backbone.
+    await expect(s.page.locator('[data-testid=head-list] li b').allTextContents()).resolves.toEqual([expect.any(String), 'sample-landcover']);
   });
 
   it('segments a drawn area without long tasks on the main thread, and shows the mask', async () => {
@@ -152,7 +153,7 @@ describe('label → train → segment', () => {
     await s.page.waitForSelector('[data-testid=train-result]', { timeout: 380_000 });
     await s.page.click('[data-tab=compare]');
     const boxes = s.page.locator('[data-testid=compare-panel] .head-list input[type=checkbox]');
-    await expect(boxes.count()).resolves.toBe(2);
+    await expect(boxes.count()).resolves.toBe(3); // the two trained heads, then the shipped default head
     await boxes.nth(0).check();
     await boxes.nth(1).check();
     await s.page.click('[data-testid=run-compare]');

@@ -10,6 +10,10 @@ import type { ClassMetrics, FusionStrategy, HeadMetrics, HeadSummary } from '../
 import { FileNotFoundError, InvalidArgumentError, SatError } from '../../shared/errors';
 import { type HeadCard, validateCard } from '../heads/artifact/card';
 import { CARD_FILE, loadHead, saveHead, WEIGHTS_FILE, type LoadedHead } from '../heads/artifact/io';
+import { shippedHeads } from './defaultHead';
+
+/** Heads shipped with the default backbone (docs/default-head.md) are listed as `default:<folder name>`, read-only. */
+const SHIPPED = 'default:';
 
 export function classInfoOf(card: HeadCard): ClassInfo[] {
   return card.classes.map((c) => ({ id: c.id, name: c.name, color: [1, 3, 5].map((i) => parseInt(c.color.slice(i, i + 2), 16)) as [number, number, number] }));
@@ -52,9 +56,8 @@ export class HeadStore {
   }
 
   list(): HeadSummary[] {
-    if (!existsSync(this.root)) return [];
     const out: HeadSummary[] = [];
-    for (const id of readdirSync(this.root)) {
+    for (const id of existsSync(this.root) ? readdirSync(this.root) : []) {
       if (id.startsWith('.')) continue;
       try {
         const card = validateCard(JSON.parse(readFileSync(join(this.root, id, CARD_FILE), 'utf8')), join(this.root, id));
@@ -63,10 +66,24 @@ export class HeadStore {
         // A damaged head folder is not offered; it does not hide the others.
       }
     }
-    return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    // After the user's own heads, so a fresh install still offers one; a damaged shipped card is not offered.
+    for (const h of shippedHeads()) {
+      try {
+        out.push(headSummary(`${SHIPPED}${basename(h.folder)}`, validateCard(JSON.parse(readFileSync(join(h.folder, CARD_FILE), 'utf8')), h.folder)));
+      } catch {
+        // skipped like a damaged user head
+      }
+    }
+    return out;
   }
 
   folder(headId: string): string {
+    if (headId.startsWith(SHIPPED)) {
+      const shipped = shippedHeads().find((h) => `${SHIPPED}${basename(h.folder)}` === headId);
+      if (!shipped) throw new SatError('FILE_NOT_FOUND', `The default head "${headId.slice(SHIPPED.length)}" is not installed.`, { hint: 'Pick another head, or reinstall the app (models/).' });
+      return shipped.folder;
+    }
     if (!/^[0-9a-f-]{36}$/.test(headId)) throw new InvalidArgumentError(`"${headId}" is not a head id.`);
     const f = join(this.root, headId);
     if (!existsSync(join(f, CARD_FILE))) throw new SatError('FILE_NOT_FOUND', 'That head no longer exists.', { hint: 'It may have been deleted; pick another head.' });
@@ -102,6 +119,7 @@ export class HeadStore {
   }
 
   delete(headId: string): boolean {
+    if (headId.startsWith(SHIPPED)) throw new InvalidArgumentError('The default head ships with the app and cannot be deleted.', 'Heads you train or import can be deleted.');
     const f = this.folder(headId);
     rmSync(f, { recursive: true, force: true });
     return true;
