@@ -23,9 +23,12 @@
 // runs) and the held-out polygons are scored on that mask with GDAL (agreement.py). Pooling the rounds scores every
 // polygon exactly once as unseen data. Three folds keep the CPU cost modest (one extraction of the windows, shared
 // by every round through the feature cache). The shipped head is then trained on all 21 polygons,
-// and its scene mask is compared with the spectral rules. Everything goes to <out>/evaluation.json.
+// and its scene mask is compared with the spectral rules. `--baseline pixels` runs the same cross-validation with
+// the pixels backbone (no diffusion features) for comparison. Everything goes to <out>/evaluation.json, and the
+// model card (<out>/model_card.md, card.mjs) is written from it.
 //
-// Needs gdal_translate and /usr/bin/python3 with python3-gdal and numpy. Intermediate files: tools/default_head/work/.
+// Needs gdal_translate and /usr/bin/python3 with python3-gdal and numpy. Intermediate files: tools/default_head/work/
+// (git-ignored), or $DEFAULT_HEAD_WORK for side experiments (use a path under a work/ folder so git ignores it).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
