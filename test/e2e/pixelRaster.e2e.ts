@@ -212,6 +212,46 @@ describe('an image without georeferencing', () => {
     await s.page.keyboard.press('Escape');
   });
 
+  it('saves the pixel project, and reopens it in pixel coordinates with its labels where they were', async () => {
+    const labelsBefore = (await content()).labels;
+    const screenOf = (xy: [number, number]) => s.page.evaluate(([x, y]) => (window as any).__sdfMap.map.getPixelFromCoordinate([x, 352 - y]) as [number, number], xy);
+    await s.page.click('.menu-title:text("Project")');
+    await s.page.click('[data-command="project.saveAs"]');
+    await s.page.waitForSelector('[data-testid=file-dialog]');
+    await s.page.fill('[data-testid=file-path]', s.workDir);
+    await s.page.press('[data-testid=file-path]', 'Enter');
+    await s.page.waitForSelector('[data-testid=file-dialog] [data-name="data"]');
+    await s.page.fill('.save-name', 'pixels');
+    await s.page.click('[data-testid=file-accept]');
+    await s.page.waitForFunction(() => (window as any).__sdfModel.project.get().path?.endsWith('pixels.sdfproj'));
+    const saved = JSON.parse(readFileSync(join(s.workDir, 'pixels.sdfproj'), 'utf8'));
+    expect(saved.crs).toBe('PIXEL');
+    expect(saved.labels.crs).toBe('PIXEL');
+    const before = await screenOf(labelsBefore[0].geometry.coordinates[0][0]);
+    await s.page.click('.menu-title:text("Project")');
+    await s.page.click('[data-command="project.new"]');
+    await s.page.waitForSelector('.map-empty');
+    await s.page.click('.menu-title:text("Project")');
+    await s.page.click('[data-command="project.open"]');
+    await s.page.waitForSelector('[data-testid=file-dialog]');
+    await s.page.fill('[data-testid=file-path]', s.workDir);
+    await s.page.press('[data-testid=file-path]', 'Enter');
+    await s.page.click('[data-name="pixels.sdfproj"]');
+    await s.page.click('[data-testid=file-accept]');
+    await s.page.waitForSelector('[data-layer-id]');
+    await expect.poll(() => s.page.evaluate(() => (window as any).__sdfMap.projectionCode), { timeout: 20_000 }).toBe('PIXEL:349x352');
+    const c = await content();
+    expect(c.crs).toBe('PIXEL');
+    expect(c.labels).toEqual(labelsBefore);
+    // The saved view comes back: the first label's corner is where it was on the screen.
+    const after = await screenOf(c.labels[0].geometry.coordinates[0][0]);
+    expect(after[0]).toBeCloseTo(before[0], 0);
+    expect(after[1]).toBeCloseTo(before[1], 0);
+    await expect(s.page.locator('[data-testid=crs]').textContent()).resolves.toBe('No CRS · pixel coordinates');
+    await s.page.waitForTimeout(1500);
+    await s.shot('reopened');
+  });
+
   it('refuses the georeferenced sample scene in this pixel project, in words', async () => {
     await s.page.click('[data-testid=add-raster]');
     await s.page.waitForSelector('[data-testid=file-dialog]');
