@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { RasterInfo } from '../../../shared/raster';
 import { FileByteSource } from '../../raster/byteSource';
+import { parseGdalMetadata, unescapeXml } from '../../raster/tiff/gdalMetadata';
 import { readTiffStructure, type TagValue } from '../../raster/tiff/structure';
 import { Tag } from '../../raster/tiff/tags';
 import type { ColorEntry } from './cog-options';
@@ -25,30 +26,17 @@ const KEY_RASTER_TYPE = 1025;
 const PIXEL_IS_AREA = 1;
 const ROLES = new Set(['description', 'offset', 'scale', 'unittype', 'colorinterp']);
 
-const unescapeXml = (s: string) => s.replace(/&(lt|gt|amp|quot|apos|#\d+|#x[0-9a-f]+);/gi, (_, e: string) => {
-  if (e[0] === '#') return String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : Number(e.slice(1)));
-  return ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" } as Record<string, string>)[e.toLowerCase()];
-});
-
-/** GDAL_METADATA items with name, value, band, role and domain (GDAL's format is one flat list of Items). */
+/** GDAL_METADATA items the writer can write again: names GDAL can key on, roles it knows. */
 export function parseMetadataItems(xml: string): MetadataItem[] {
-  const items: MetadataItem[] = [];
-  for (const m of xml.matchAll(/<Item\b([^>]*?)(?:\/>|>([\s\S]*?)<\/Item>)/g)) {
-    const attrs = new Map<string, string>();
-    for (const a of m[1].matchAll(/(\w+)\s*=\s*"([^"]*)"/g)) attrs.set(a[1], unescapeXml(a[2]));
-    const name = attrs.get('name');
-    if (!name || !/^[A-Za-z_][A-Za-z0-9_.:-]*$/.test(name)) continue;
-    const sample = attrs.has('sample') ? Number(attrs.get('sample')) : undefined;
-    const role = attrs.get('role');
-    items.push({
+  return parseGdalMetadata(xml)
+    .filter((it) => /^[A-Za-z_][A-Za-z0-9_.:-]*$/.test(it.name))
+    .map(({ name, value, sample, role, domain }) => ({
       name,
-      value: unescapeXml(m[2] ?? ''),
-      ...(sample !== undefined && Number.isInteger(sample) && sample >= 0 ? { band: sample } : {}),
+      value,
+      ...(sample !== null && sample >= 0 ? { band: sample } : {}),
       ...(role && ROLES.has(role) ? { role: role as MetadataItem['role'] } : {}),
-      ...(attrs.get('domain') ? { domain: attrs.get('domain') } : {}),
-    });
-  }
-  return items;
+      ...(domain ? { domain } : {}),
+    }));
 }
 
 /** Category names of band 1 from a GDAL PAM sidecar, or null. */

@@ -69,7 +69,9 @@ export function gdalMetadataXml(items: readonly MetadataItem[]): string | null {
     if (it.domain) attrs += ` domain="${escapeXml(it.domain)}"`;
     if (it.band !== undefined) attrs += ` sample="${it.band}"`;
     if (it.role) attrs += ` role="${it.role}"`;
-    lines.push(`  <Item ${attrs}>${escapeXml(it.value)}</Item>`);
+    // GDAL escapes an item's value once as a value and once more as XML text, and unescapes twice on reading:
+    // escaped only once, a value like "R&amp;D" would come back from GDAL as "R&D".
+    lines.push(`  <Item ${attrs}>${escapeXml(escapeXml(it.value))}</Item>`);
   }
   lines.push('</GDALMetadata>');
   return lines.join('\n') + '\n';

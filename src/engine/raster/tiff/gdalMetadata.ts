@@ -5,9 +5,11 @@ export interface GdalMetadataItem {
   /** 0-based band for band-level items, null for dataset-level ones. */
   readonly sample: number | null;
   readonly role: string | null;
+  /** Metadata domain (e.g. IMAGERY); null for the default domain. */
+  readonly domain: string | null;
 }
 
-function unescapeXml(s: string): string {
+export function unescapeXml(s: string): string {
   return s.replace(/&(lt|gt|amp|quot|apos|#(\d+)|#x([0-9a-f]+));/gi, (_, e: string, dec?: string, hex?: string) => {
     if (dec) return String.fromCodePoint(Number(dec));
     if (hex) return String.fromCodePoint(parseInt(hex, 16));
@@ -15,6 +17,7 @@ function unescapeXml(s: string): string {
   });
 }
 
+/** GDAL_METADATA items in file order. Shared by the reader and by `satdifuser cog`, which carries them over. */
 export function parseGdalMetadata(xml: string | undefined): GdalMetadataItem[] {
   if (!xml) return [];
   const items: GdalMetadataItem[] = [];
@@ -25,7 +28,13 @@ export function parseGdalMetadata(xml: string | undefined): GdalMetadataItem[] {
     if (!name) continue;
     const sample = attrs.has('sample') ? Number(attrs.get('sample')) : null;
     // GDAL escapes item values twice (once as a value, once as XML text) and unescapes twice on reading.
-    items.push({ name, value: unescapeXml(unescapeXml(m[2] ?? '')), sample: Number.isInteger(sample) ? sample : null, role: attrs.get('role') ?? null });
+    items.push({
+      name,
+      value: unescapeXml(unescapeXml(m[2] ?? '')),
+      sample: Number.isInteger(sample) ? sample : null,
+      role: attrs.get('role') ?? null,
+      domain: attrs.get('domain') || null,
+    });
   }
   return items;
 }

@@ -4,13 +4,20 @@ import { gdalMetadataXml } from '../../../../src/engine/export/geotiff/gdal-meta
 
 describe('carrying GDAL metadata over', () => {
   it('reads items with band, role and domain, unescaping XML, and drops what GDAL could not key on', () => {
-    const xml = '<GDALMetadata>\n  <Item name="A&amp;B_OK" domain="IMAGERY">x &lt;1&gt; &#233;</Item>\n  <Item name="DESCRIPTION" sample="2" role="description">NIR</Item>\n  <Item name="SCALE" sample="0" role="scale">0.0001</Item>\n  <Item name="EMPTY"/>\n  <Item name="bad name">v</Item>\n  <Item name="X" role="weird">w</Item>\n</GDALMetadata>';
+    const xml = '<GDALMetadata>\n  <Item name="A&amp;B_OK" domain="IMAGERY">x &amp;lt;1&amp;gt; &amp;#233;</Item>\n  <Item name="DESCRIPTION" sample="2" role="description">NIR</Item>\n  <Item name="SCALE" sample="0" role="scale">0.0001</Item>\n  <Item name="EMPTY"/>\n  <Item name="bad name">v</Item>\n  <Item name="X" role="weird">w</Item>\n</GDALMetadata>';
     expect(parseMetadataItems(xml)).toEqual([
       { name: 'DESCRIPTION', value: 'NIR', band: 2, role: 'description' },
       { name: 'SCALE', value: '0.0001', band: 0, role: 'scale' },
       { name: 'EMPTY', value: '' },
       { name: 'X', value: 'w' },
     ]);
+  });
+
+  it('reads values as GDAL wrote them (escaped twice)', () => {
+    // The tag text of `gdal_translate -mo 'MODEL=a "q" <m> & co &amp; x'` (GDAL 3.6), byte for byte.
+    const xml = '<GDALMetadata>\n  <Item name="MODEL">a &amp;quot;q&amp;quot; &amp;lt;m&amp;gt; &amp;amp; co &amp;amp;amp; x</Item>\n</GDALMetadata>\n';
+    expect(parseMetadataItems(xml)).toEqual([{ name: 'MODEL', value: 'a "q" <m> & co &amp; x' }]);
+    expect(gdalMetadataXml([{ name: 'MODEL', value: 'a "q" <m> & co &amp; x' }])).toBe(xml);
   });
 
   it('round-trips what the writer writes', () => {

@@ -110,7 +110,7 @@ describe('class masks: palette, categories, nodata, provenance', () => {
   const classNames = ['water', 'forest', null, 'urban'];
   const colorTable = [[0, 0, 255], [0, 128, 0], [0, 0, 0], [200, 30, 30, 255]] as const;
   const mask = (x: number, y: number) => (x < 10 ? 0 : x < 20 ? 1 : y < 15 ? 3 : 255);
-  const o: CogWriterOptions = { ...small, colorTable: colorTable as unknown as CogWriterOptions['colorTable'], classNames, nodata: 255, provenance: { model: 'satdifuser-small', head: 'upernet@v3', fusion: 'gw', tiling: '256/32', sourceFile: 'scene.tif' } };
+  const o: CogWriterOptions = { ...small, colorTable: colorTable as unknown as CogWriterOptions['colorTable'], classNames, nodata: 255, provenance: { model: 'satdifuser-small', head: 'upernet@v3 <R&amp;D>', fusion: 'gw', tiling: '256/32', sourceFile: 'scene.tif' } };
 
   it('writes a palette image whose overviews are nearest samples, read back by geotiff.js', async () => {
     const path = join(dir, 'mask.tif');
@@ -137,7 +137,7 @@ describe('class masks: palette, categories, nodata, provenance', () => {
     expect(band.categories).toEqual(['water', 'forest', '', 'urban']);
     expect(band.metadata['']).toEqual({ CLASS_0: 'water', CLASS_1: 'forest', CLASS_3: 'urban' });
     expect(band.noDataValue).toBe(255);
-    expect(info.metadata['']).toMatchObject({ MODEL: 'satdifuser-small', HEAD: 'upernet@v3', FUSION: 'gw', TILING: '256/32', SOURCE_FILE: 'scene.tif' });
+    expect(info.metadata['']).toMatchObject({ MODEL: 'satdifuser-small', HEAD: 'upernet@v3 <R&amp;D>', FUSION: 'gw', TILING: '256/32', SOURCE_FILE: 'scene.tif' });
     expect(readFileSync(`${path}.aux.xml`, 'utf8')).toContain('<Category>urban</Category>');
   });
 

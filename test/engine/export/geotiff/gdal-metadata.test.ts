@@ -3,7 +3,7 @@ import { classNameItems, gdalMetadataXml, pamCategoriesXml, provenanceItems } fr
 import { InvalidArgumentError } from '../../../../src/shared/errors';
 
 describe('GDAL metadata XML', () => {
-  it('writes dataset and band items as GDAL does, escaping XML', () => {
+  it('writes dataset and band items as GDAL does, values escaped twice (as value, then as XML text)', () => {
     const xml = gdalMetadataXml([
       ...provenanceItems({ model: 'satdifuser-small <v1>', fusion: 'gw', sourceFile: 'a&b.tif', extra: { run_id: '7' } }),
       { name: 'DESCRIPTION', value: 'NIR "b4"', band: 3, role: 'description' },
@@ -11,11 +11,11 @@ describe('GDAL metadata XML', () => {
     ]);
     expect(xml).toBe([
       '<GDALMetadata>',
-      '  <Item name="MODEL">satdifuser-small &lt;v1&gt;</Item>',
+      '  <Item name="MODEL">satdifuser-small &amp;lt;v1&amp;gt;</Item>',
       '  <Item name="FUSION">gw</Item>',
-      '  <Item name="SOURCE_FILE">a&amp;b.tif</Item>',
+      '  <Item name="SOURCE_FILE">a&amp;amp;b.tif</Item>',
       '  <Item name="RUN_ID">7</Item>',
-      '  <Item name="DESCRIPTION" sample="3" role="description">NIR &quot;b4&quot;</Item>',
+      '  <Item name="DESCRIPTION" sample="3" role="description">NIR &amp;quot;b4&amp;quot;</Item>',
       '  <Item name="CLASS_0" sample="0">water</Item>',
       '  <Item name="CLASS_2" sample="0">urban</Item>',
       '</GDALMetadata>',
