@@ -5,7 +5,8 @@
 //  3. the whole SatDiFuser extraction of one 256² tile: VAE encoder + 10 UNet calls;
 //  4. peak RSS of the timing process (graphs are exported by a child process, bench/_unet_export.ts).
 // Both attention forms are timed (plain ONNX ops; onnxruntime's MultiHeadAttention kernel, the shipped default).
-// Also one thread on each side (robust on a busy machine). --variants also times: prompt embedding baked in as a
+// Also one thread on each side, in wall and in CPU seconds per call (CPU seconds are the work a call costs, which
+// other processes' load does not inflate). --variants also times: prompt embedding baked in as a
 // constant, ORT graph optimisation "basic".
 // Last line: `unet: ort_vs_pytorch=<ratio> extraction_s_per_tile=<seconds> peak_rss_gb=<GB>`.
 import { spawnSync } from 'node:child_process';
