@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SatError } from '../../../src/shared/errors';
+import { backboneProviders } from '../../../src/engine/backbone/providers';
 import { Graph } from '../../../src/engine/nn/graph';
 import { add } from '../../../src/engine/nn/ops';
 import { serializeModel } from '../../../src/engine/nn/serialize';
@@ -43,8 +44,14 @@ describe('provider choice (--provider, SATDIFUSER_PROVIDER)', () => {
       expect(providersFromEnv()).toEqual(['cuda', 'cpu']);
       process.env.SATDIFUSER_PROVIDER = 'gpu';
       expect(() => providersFromEnv()).toThrow(/SATDIFUSER_PROVIDER must be one of/);
+      // The backbone (and so the segmentation pipeline, which passes no choice) follows the variable; a caller's
+      // choice wins; without either it is CPU only.
+      process.env.SATDIFUSER_PROVIDER = 'dml';
+      expect(backboneProviders({})).toEqual(['dml', 'cpu']);
+      expect(backboneProviders({ providers: ['cpu'] })).toEqual(['cpu']);
       delete process.env.SATDIFUSER_PROVIDER;
       expect(providersFromEnv()).toBeUndefined();
+      expect(backboneProviders({})).toEqual(['cpu']);
     } finally {
       if (saved === undefined) delete process.env.SATDIFUSER_PROVIDER;
       else process.env.SATDIFUSER_PROVIDER = saved;
