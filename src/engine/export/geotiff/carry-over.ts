@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { RasterInfo } from '../../../shared/raster';
 import { FileByteSource } from '../../raster/byteSource';
 import { parseGdalMetadata, unescapeXml } from '../../raster/tiff/gdalMetadata';
+import { GeoKey, RasterType } from '../../raster/tiff/geokeys';
 import { readTiffStructure, type TagValue } from '../../raster/tiff/structure';
 import { Tag } from '../../raster/tiff/tags';
 import type { ColorEntry } from './cog-options';
@@ -22,8 +23,6 @@ export interface CarryOver {
   readonly classNames: (string | null)[] | null;
 }
 
-const KEY_RASTER_TYPE = 1025;
-const PIXEL_IS_AREA = 1;
 const ROLES = new Set(['description', 'offset', 'scale', 'unittype', 'colorinterp']);
 
 /** GDAL_METADATA items the writer can write again: names GDAL can key on, roles it knows. */
@@ -57,7 +56,7 @@ function geoKeysSpec(values: ReadonlyMap<number, TagValue>): CrsSpec | null {
   if (!dir || dir.length < 4 || dir.length !== 4 + 4 * dir[3] || dir[3] === 0) return null;
   const directory = Array.from(dir);
   for (let k = 4; k < directory.length; k += 4) {
-    if (directory[k] === KEY_RASTER_TYPE && directory[k + 1] === 0) directory[k + 3] = PIXEL_IS_AREA;
+    if (directory[k] === GeoKey.GTRasterType && directory[k + 1] === 0) directory[k + 3] = RasterType.PixelIsArea;
   }
   const doubles = numbers(values.get(Tag.GeoDoubleParams));
   const ascii = values.get(Tag.GeoAsciiParams);
