@@ -122,6 +122,16 @@ export function simplifyPolygons(polys: readonly PixelPolygon[], opts: SimplifyO
   const arcSets = polys.map((p) => p.rings.map(arcsOf));
   for (let round = 0; round < 64; round++) {
     let changed = false;
+    /** Keeps these arcs as they are from now on (in every polygon that shares them). */
+    const freeze = (arcs: readonly (readonly Pt[])[]): void => {
+      for (const arc of arcs) {
+        const k = keyOf(arc).key;
+        if (!frozen.has(k)) {
+          frozen.add(k);
+          changed = true;
+        }
+      }
+    };
     const out: PixelPolygon[] = polys.map((p, pi) => {
       const rings = arcSets[pi].map((arcs, ri) => {
         const ring: Pt[] = [];
@@ -132,25 +142,13 @@ export function simplifyPolygons(polys: readonly PixelPolygon[], opts: SimplifyO
         const distinct = new Set(ring.slice(0, -1).map(vid)).size;
         const orig = p.rings[ri];
         if (distinct < 3 || Math.sign(area2(ring)) !== Math.sign(area2(orig))) {
-          for (const arc of arcs) {
-            const k = keyOf(arc).key;
-            if (!frozen.has(k)) {
-              frozen.add(k);
-              changed = true;
-            }
-          }
+          freeze(arcs);
           return orig.map((q) => q);
         }
         return ring;
       });
       if (ringsConflict(rings)) {
-        for (const arcs of arcSets[pi]) for (const arc of arcs) {
-          const k = keyOf(arc).key;
-          if (!frozen.has(k)) {
-            frozen.add(k);
-            changed = true;
-          }
-        }
+        for (const arcs of arcSets[pi]) freeze(arcs);
         return { ...p, rings: p.rings.map((r) => r.map((q) => q)) };
       }
       return { ...p, rings };
