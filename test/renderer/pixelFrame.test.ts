@@ -3,7 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import Polygon from 'ol/geom/Polygon';
 import { olGeometry, polygonGeometry } from '../../src/renderer/map/overlays';
-import { pixelFrame, pixelViewCode, SAME_FRAME } from '../../src/renderer/map/pixelFrame';
+import { extentToMap, pixelFrame, pixelViewCode, SAME_FRAME } from '../../src/renderer/map/pixelFrame';
+import { buildVectorLayer } from '../../src/renderer/map/layerFactory';
+import type VectorSource from 'ol/source/Vector';
+import type VectorLayer from 'ol/layer/Vector';
 import { get as getProjection } from 'ol/proj';
 
 describe('pixel frame', () => {
@@ -33,5 +36,19 @@ describe('pixel frame', () => {
     const p = getProjection(code)!;
     expect(p.getUnits()).toBe('pixels');
     expect(p.getExtent()).toEqual([0, 0, 349, 352]);
+  });
+
+  it('draws a vector layer in pixel coordinates on the mirrored grid, and zooms to its mirrored box', () => {
+    const code = pixelViewCode(349, 352);
+    const data = {
+      path: '/x.shp', name: 'x', format: 'Shapefile' as const, sourceCrs: 'PIXEL', crs: 'PIXEL', fields: [], geometryTypes: ['Polygon'],
+      features: { type: 'FeatureCollection' as const, features: [{ type: 'Feature' as const, properties: {}, geometry: { type: 'Polygon', coordinates: [[[100, 50], [200, 50], [200, 150], [100, 150], [100, 50]]] } }] },
+    };
+    const spec = { kind: 'vector' as const, id: 'v', name: 'x', path: '/x.shp', visible: true, opacity: 1, stroke: '#fff', fill: '#fff', strokeWidth: 1 };
+    const built = buildVectorLayer(spec, data, code, pixelFrame(352));
+    const source = (built.layer as VectorLayer<VectorSource>).getSource()!;
+    expect(source.getExtent()).toEqual([100, 202, 200, 302]);
+    expect(extentToMap([100, 50, 200, 150], pixelFrame(352))).toEqual([100, 202, 200, 302]);
+    expect(extentToMap([100, 50, 200, 150], SAME_FRAME)).toEqual([100, 50, 200, 150]);
   });
 });

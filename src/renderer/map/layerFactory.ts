@@ -10,6 +10,7 @@ import type BaseLayer from 'ol/layer/Base';
 import type { ProjectLayer, RasterHandle, VectorDataset } from '../../shared/contract';
 import { disagreementStyleExpression, maskStyleExpression, probabilityStyleExpression } from './classStyle';
 import { registerCrs } from './projection';
+import { SAME_FRAME, toMapTransform, type MapFrame } from './pixelFrame';
 import { rasterStyleExpression } from './rasterStyle';
 
 export interface BuiltLayer {
@@ -89,9 +90,11 @@ function vectorStyle(stroke: string, fill: string, width: number): Style {
   });
 }
 
-export function buildVectorLayer(spec: Extract<ProjectLayer, { kind: 'vector' }>, data: VectorDataset, mapCode: string): BuiltLayer {
+export function buildVectorLayer(spec: Extract<ProjectLayer, { kind: 'vector' }>, data: VectorDataset, mapCode: string, frame: MapFrame = SAME_FRAME): BuiltLayer {
   const format = new GeoJSON();
   const features = format.readFeatures(data.features, { dataProjection: mapCode, featureProjection: mapCode });
+  // Features arrive in the project's CRS; on a pixel grid that is column/row, mirrored onto the map.
+  if (frame.pixel) for (const f of features) f.getGeometry()?.applyTransform(toMapTransform(frame));
   const layer = new VectorLayer({
     source: new VectorSource({ features }),
     style: vectorStyle(spec.stroke, spec.fill, spec.strokeWidth),

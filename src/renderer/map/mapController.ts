@@ -100,7 +100,7 @@ export class MapController {
       try {
         if (spec.kind === 'vector') {
           if (!rt.vector) return;
-          if (!existing || existing.key !== `vector:${rt.vector.path}:${rt.vector.crs}`) next = buildVectorLayer(spec, rt.vector, this.viewCode);
+          if (!existing || existing.key !== `vector:${rt.vector.path}:${rt.vector.crs}`) next = buildVectorLayer(spec, rt.vector, this.viewCode, mapFrame(this.model));
         } else {
           if (!rt.raster) return;
           if (!existing || existing.key !== rasterKey(spec, rt.raster.rasterId)) {

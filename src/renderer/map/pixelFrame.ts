@@ -42,3 +42,23 @@ export function geometryThrough(g: PolygonGeometry, f: (p: XY) => [number, numbe
     ? { type: 'Polygon', coordinates: g.coordinates.map((r) => r.map(f)) }
     : { type: 'MultiPolygon', coordinates: g.coordinates.map((poly) => poly.map((r) => r.map(f))) };
 }
+
+/** An OpenLayers transform function (flat coordinates) that takes project coordinates to the map. */
+export function toMapTransform(frame: MapFrame): (input: number[], output?: number[], dimension?: number) => number[] {
+  return (input, output = input, dimension = 2) => {
+    for (let i = 0; i + 1 < input.length; i += dimension) {
+      const [x, y] = frame.toMap([input[i]!, input[i + 1]!]);
+      output[i] = x;
+      output[i + 1] = y;
+      for (let k = 2; k < dimension; k++) output[i + k] = input[i + k]!;
+    }
+    return output;
+  };
+}
+
+/** A [minx, miny, maxx, maxy] box in project coordinates as a box in map coordinates. */
+export function extentToMap(e: readonly [number, number, number, number], frame: MapFrame): [number, number, number, number] {
+  const a = frame.toMap([e[0], e[1]]);
+  const b = frame.toMap([e[2], e[3]]);
+  return [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1])];
+}

@@ -3,7 +3,7 @@
 import { isPixelCrs, PIXEL_CRS, type CrsRef, type ProjectLayer, type RasterHandle } from '../../shared/contract';
 import { InvalidArgumentError } from '../../shared/errors';
 import { crsRefFor, registerCrs, reprojectExtent } from '../map/projection';
-import { pixelFrame, pixelViewCode, SAME_FRAME, type MapFrame } from '../map/pixelFrame';
+import { extentToMap, pixelFrame, pixelViewCode, SAME_FRAME, type MapFrame } from '../map/pixelFrame';
 import { rasterExtent } from '../map/rasterGeometry';
 import { defaultRasterStyle } from '../map/rasterStyle';
 import { addLayer } from './actions';
@@ -156,7 +156,10 @@ export function featuresExtent(fc: { features: readonly { geometry: { coordinate
 export function layerExtent(model: AppModel, layerId: string): [number, number, number, number] | null {
   const rt = model.runtime.get()[layerId];
   if (rt?.raster) return rasterExtentInMap(rt.raster, mapCrsCode(model));
-  if (rt?.vector) return featuresExtent(rt.vector.features);
+  if (rt?.vector) {
+    const e = featuresExtent(rt.vector.features);
+    return e && extentToMap(e, mapFrame(model));
+  }
   return null;
 }
 
