@@ -21,6 +21,15 @@ function matmulShape(a: readonly Dim[], b: readonly Dim[]): Dim[] {
   return out;
 }
 
+/** Strides, dilations and pads of a sliding window over `sp` spatial dims, with ONNX's defaults. */
+function windowAttrs(attrs: Parameters<Rule>[1], sp: number): { s: readonly number[]; d: readonly number[]; p: readonly number[] } {
+  return {
+    s: intsAttr(attrs, 'strides') ?? new Array(sp).fill(1),
+    d: intsAttr(attrs, 'dilations') ?? new Array(sp).fill(1),
+    p: intsAttr(attrs, 'pads') ?? new Array(2 * sp).fill(0),
+  };
+}
+
 const conv: Rule = (ins, attrs) => {
   const x = need(ins, 0, 'X');
   const w = need(ins, 1, 'W');
@@ -34,9 +43,7 @@ const conv: Rule = (ins, attrs) => {
   const autoPad = stringAttr(attrs, 'auto_pad', 'NOTSET');
   if (autoPad !== 'NOTSET' && autoPad !== 'VALID') throw new InvalidArgumentError(`auto_pad ${autoPad} is not supported by the builder; give explicit pads.`);
   const k = intsAttr(attrs, 'kernel_shape') ?? (w.shape.slice(2) as number[]);
-  const s = intsAttr(attrs, 'strides') ?? new Array(sp).fill(1);
-  const d = intsAttr(attrs, 'dilations') ?? new Array(sp).fill(1);
-  const p = intsAttr(attrs, 'pads') ?? new Array(2 * sp).fill(0);
+  const { s, d, p } = windowAttrs(attrs, sp);
   const out: Dim[] = [x.shape[0], w.shape[0]];
   for (let i = 0; i < sp; i++) out.push(windowOut(x.shape[2 + i], k[i], s[i], p[i], p[i + sp], d[i]));
   return [{ dtype: x.dtype, shape: out }];
@@ -48,9 +55,7 @@ const convTranspose: Rule = (ins, attrs) => {
   const sp = x.rank - 2;
   const group = intAttr(attrs, 'group', 1);
   const k = intsAttr(attrs, 'kernel_shape') ?? (w.shape.slice(2) as number[]);
-  const s = intsAttr(attrs, 'strides') ?? new Array(sp).fill(1);
-  const d = intsAttr(attrs, 'dilations') ?? new Array(sp).fill(1);
-  const p = intsAttr(attrs, 'pads') ?? new Array(2 * sp).fill(0);
+  const { s, d, p } = windowAttrs(attrs, sp);
   const op = intsAttr(attrs, 'output_padding') ?? new Array(sp).fill(0);
   const os = intsAttr(attrs, 'output_shape');
   const out: Dim[] = [x.shape[0], typeof w.shape[1] === 'number' ? (w.shape[1] as number) * group : w.shape[1]];
@@ -68,9 +73,7 @@ const pool: Rule = (ins, attrs, n) => {
   const sp = x.rank - 2;
   const k = intsAttr(attrs, 'kernel_shape');
   if (!k) throw new InvalidArgumentError('pooling needs kernel_shape.');
-  const s = intsAttr(attrs, 'strides') ?? new Array(sp).fill(1);
-  const d = intsAttr(attrs, 'dilations') ?? new Array(sp).fill(1);
-  const p = intsAttr(attrs, 'pads') ?? new Array(2 * sp).fill(0);
+  const { s, d, p } = windowAttrs(attrs, sp);
   const ceil = intAttr(attrs, 'ceil_mode', 0) === 1;
   const out: Dim[] = [x.shape[0], x.shape[1]];
   for (let i = 0; i < sp; i++) out.push(windowOut(x.shape[2 + i], k[i], s[i], p[i], p[i + sp], d[i], ceil));
