@@ -19,12 +19,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pyldm.safetensors_io import load_file  # noqa: E402
-from pyldm.schedule import alphas_cumprod  # noqa: E402
-from pyldm.unet import from_pretrained, group_taps  # noqa: E402
+from pyldm.unet import from_pretrained  # noqa: E402
+from train_backbone.common import RELEASE_LABELS, invert_taps  # noqa: E402
 from train_backbone.gpu_main import load_shipped_tae  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
-KEEP = {2: 47, 4: 45, 9: 40}  # call index -> release label (t = 21, 61, 161)
 
 
 def main() -> None:
@@ -46,27 +45,17 @@ def main() -> None:
     bands = tuple(int(b) for b in args.bands.split(','))
     with rasterio.open(args.image) as ds:
         a = ds.read(bands, window=((0, args.size), (0, args.size))).astype(np.float32) / 255.0  # uint8 full range, as the app scales it
-    ac = alphas_cumprod().double()
-    seq = [-1] + [1 + 20 * i for i in range(10)]
     worst = 0.0
     with torch.no_grad():
         z = tae.encode(torch.from_numpy(a)[None]) * info['scaling_factor']
-        for i in range(10):
-            t, t_next = seq[i], seq[i + 1]
-            out, taps = unet(z, torch.tensor([float(t)]), pe, return_taps=True)
-            if i in KEEP:
-                for k, g in enumerate(group_taps(taps)):
-                    ts = np.load(Path(args.features) / f't{KEEP[i]}_s{k + 1}.npy')
-                    diff = float(np.abs(g.numpy() - ts).max())
-                    rel = diff / max(float(np.abs(g.numpy()).max()), 1e-12)
-                    worst = max(worst, rel)
-                    print(f't{KEEP[i]}_s{k + 1}: shape {tuple(ts.shape)}, max |Δ| {diff:.3g}, relative {rel:.3g}')
-            if i == 9:
-                break
-            a_t = 1.0 if t < 0 else float(ac[t])
-            a_n = float(ac[t_next])
-            x0 = (z - (1 - a_t) ** 0.5 * out) / a_t ** 0.5
-            z = a_n ** 0.5 * x0 + (1 - a_n) ** 0.5 * out
+    for i, scales in invert_taps(unet, z, pe).items():
+        label = RELEASE_LABELS[i]
+        for k, g in enumerate(scales):
+            ts = np.load(Path(args.features) / f't{label}_s{k + 1}.npy')
+            diff = float(np.abs(g.numpy() - ts).max())
+            rel = diff / max(float(np.abs(g.numpy()).max()), 1e-12)
+            worst = max(worst, rel)
+            print(f't{label}_s{k + 1}: shape {tuple(ts.shape)}, max |Δ| {diff:.3g}, relative {rel:.3g}')
     print(f'worst relative difference {worst:.3g} (tolerance {args.tol})')
     sys.exit(0 if worst <= args.tol else 1)
 

@@ -74,3 +74,32 @@ def autocast(device: torch.device):
     if device.type == 'cuda':
         return torch.autocast(device_type='cuda', dtype=torch.bfloat16)
     return contextlib.nullcontext()
+
+
+# The release's inversion grid for 1000 training / 50 DDIM steps with steps_offset 1: t = -1, 1, 21, …, 181.
+INVERSION_TIMESTEPS = [-1] + [1 + 20 * i for i in range(10)]
+RELEASE_LABELS = {2: 47, 4: 45, 9: 40}  # call index -> release label (t = 21, 61, 161)
+
+
+@torch.no_grad()
+def invert_taps(unet, z: torch.Tensor, prompt: torch.Tensor, keep=tuple(RELEASE_LABELS)) -> dict[int, list[torch.Tensor]]:
+    """SatDiFuser's 10-call DDIM inversion from the latent `z` (the UNet output used as ε in the update, as the
+    release does); the per-scale taps (pyldm.unet.group_taps) of the calls in `keep`, by call index."""
+    from pyldm.schedule import alphas_cumprod
+    from pyldm.unet import group_taps
+
+    ac = alphas_cumprod().double()
+    seq = INVERSION_TIMESTEPS
+    kept: dict[int, list[torch.Tensor]] = {}
+    for i in range(max(keep) + 1):
+        t, t_next = seq[i], seq[i + 1]
+        out, taps = unet(z, torch.tensor([float(t)]), prompt.expand(z.shape[0], -1, -1), return_taps=True)
+        if i in keep:
+            kept[i] = group_taps(taps)
+        if i == max(keep):
+            break
+        a_t = 1.0 if t < 0 else float(ac[t])
+        a_n = float(ac[t_next])
+        x0 = (z - (1 - a_t) ** 0.5 * out) / a_t ** 0.5
+        z = a_n ** 0.5 * x0 + (1 - a_n) ** 0.5 * out
+    return kept

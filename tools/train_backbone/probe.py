@@ -25,8 +25,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pyldm.safetensors_io import load_file  # noqa: E402
-from pyldm.schedule import alphas_cumprod  # noqa: E402
-from pyldm.unet import UNet2DConditionModel, from_pretrained, group_taps  # noqa: E402
+from pyldm.unet import UNet2DConditionModel, from_pretrained  # noqa: E402
+from train_backbone.common import invert_taps  # noqa: E402
 from train_backbone.gpu_main import load_shipped_tae  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -61,23 +61,12 @@ def load_tile(shared: Path, tile: int, per_image: int) -> tuple[np.ndarray, np.n
 @torch.no_grad()
 def tap_features(unet: UNet2DConditionModel, tae, scaling: float, prompt: torch.Tensor, crops: np.ndarray, batch: int = 9) -> torch.Tensor:
     """(N, C, 32, 32): the three kept calls' 4 scales each, resized to the latent grid, channels concatenated."""
-    ac = alphas_cumprod().double()
-    seq = [-1] + [1 + 20 * i for i in range(10)]
     feats = []
     for b in range(0, len(crops), batch):
         x = torch.from_numpy(crops[b:b + batch]).permute(0, 3, 1, 2).float() / 255.0
         z = tae.encode(x) * scaling
-        kept = []
-        for i in range(10):
-            t, t_next = seq[i], seq[i + 1]
-            out, taps = unet(z, torch.tensor([float(t)]), prompt.expand(z.shape[0], -1, -1), return_taps=True)
-            if i in (2, 4, 9):
-                kept += [F.interpolate(g, size=z.shape[-2:], mode='bilinear', align_corners=False) for g in group_taps(taps)]
-            if i == 9:
-                break
-            a_t = 1.0 if t < 0 else float(ac[t])
-            a_n = float(ac[t_next])
-            z = a_n ** 0.5 * (z - (1 - a_t) ** 0.5 * out) / a_t ** 0.5 + (1 - a_n) ** 0.5 * out
+        kept = [F.interpolate(g, size=z.shape[-2:], mode='bilinear', align_corners=False)
+                for scales in invert_taps(unet, z, prompt).values() for g in scales]
         feats.append(torch.cat(kept, 1).half())  # fp16 halves the memory of ~100 crops x thousands of channels
     return torch.cat(feats).float()
 
