@@ -4,7 +4,7 @@
 //
 //   node tools/default_head/train.mjs [--out <head folder>] [--backbone default] [--seed 0] [--epochs 12]
 //                                     [--bands 3,2,1] [--windows 3] [--folds 3] [--threads 1] [--plain]
-//                                     [--baseline pixels|none]
+//                                     [--baseline pixels|none] [--scene <raster>]
 //
 // Data: the 21 sample-scene polygons (test/fixtures/heads/sample_labels.geojson: 7 water, 7 vegetation, 7 built-up,
 // 8×8 px each, drawn by tools/datasets/sample_labels.py from spectral rules) on the bundled Landsat 7 scene.
@@ -50,9 +50,11 @@ const { values: opt } = parseArgs({
     folds: { type: 'string', default: '3' },
     plain: { type: 'boolean', default: false },
     baseline: { type: 'string', default: 'pixels' },
+    scene: { type: 'string' },
   },
 });
-const scene = join(root, 'resources', 'sample', 'L7_ETMs.tif');
+// --scene: the same scene prepared differently (e.g. contrast-stretched), for experiments; the polygons are georeferenced.
+const scene = opt.scene ? resolve(opt.scene) : join(root, 'resources', 'sample', 'L7_ETMs.tif');
 const labels = join(root, 'test', 'fixtures', 'heads', 'sample_labels.geojson');
 const work = process.env.DEFAULT_HEAD_WORK ? resolve(process.env.DEFAULT_HEAD_WORK) : join(here, 'work');
 const out = resolve(opt.out);
