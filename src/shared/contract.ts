@@ -321,8 +321,9 @@ export interface TrainEstimate {
   /** Upper bound of the wall time; null when the step cost is unknown. */
   readonly expectedSeconds: number | null;
   /**
-   * 'measured': a previous run of this head configuration on this machine; 'scaled': another configuration's
-   * measured cost scaled by parameters × pixels per step; 'unknown': nothing was timed here yet.
+   * 'measured': a previous run of this head configuration on this machine; 'scaled': other configurations'
+   * measured cost per byte of a training step's graph values, times this step's bytes; 'unknown': nothing was
+   * timed here yet.
    */
   readonly timingSource: 'measured' | 'scaled' | 'unknown';
   readonly device: string;

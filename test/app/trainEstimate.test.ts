@@ -75,7 +75,7 @@ describe('composeEstimate', () => {
   it('adds Adam state, float16 features per tile and a float32 batch', () => {
     // per tile: (3·16² + 5·8²) values × 2 timesteps × 2 bytes = (768 + 320) × 4 = 4352
     expect(tileFeatureBytes(layout)).toBe(4352);
-    const e = composeEstimate(plan, { parameters: 1000, activationBytes: 5000, layout, maxEpochs: 10, extractPerTile: 0.5, extractDevice: 'cpu', measuredStep: 0.2, perParamPixel: null });
+    const e = composeEstimate(plan, { parameters: 1000, activationBytes: 5000, layout, maxEpochs: 10, extractPerTile: 0.5, extractDevice: 'cpu', measuredStep: 0.2, perByte: null });
     expect(e.memory.optimizerBytes).toBe(16_000);
     expect(e.memory.featureBytes).toBe(3 * 4352);
     expect(e.memory.batchBytes).toBe(4 * 4352 * 2);
@@ -87,12 +87,12 @@ describe('composeEstimate', () => {
     expect(e.timingSource).toBe('measured');
   });
 
-  it('scales another configuration\'s cost by parameters × batch pixels, or says it does not know', () => {
-    const scaled = composeEstimate(plan, { parameters: 1000, activationBytes: 5000, layout, maxEpochs: 10, extractPerTile: null, extractDevice: 'cpu', measuredStep: null, perParamPixel: 1e-9 });
+  it('scales other configurations\' cost by the bytes of a training step, or says it does not know', () => {
+    const scaled = composeEstimate(plan, { parameters: 1000, activationBytes: 5000, layout, maxEpochs: 10, extractPerTile: null, extractDevice: 'cpu', measuredStep: null, perByte: 1e-7 });
     expect(scaled.timingSource).toBe('scaled');
-    expect(scaled.stepSeconds).toBeCloseTo(1e-9 * 1000 * 4 * 64 * 64, 15);
+    expect(scaled.stepSeconds).toBeCloseTo(1e-7 * 5000, 15);
     expect(scaled.basis).toMatch(/feature extraction not timed/);
-    const unknown = composeEstimate(plan, { parameters: 1000, activationBytes: 5000, layout, maxEpochs: 10, extractPerTile: null, extractDevice: 'cpu', measuredStep: null, perParamPixel: null });
+    const unknown = composeEstimate(plan, { parameters: 1000, activationBytes: 5000, layout, maxEpochs: 10, extractPerTile: null, extractDevice: 'cpu', measuredStep: null, perByte: null });
     expect(unknown.timingSource).toBe('unknown');
     expect(unknown.expectedSeconds).toBeNull();
     expect(unknown.basis).toMatch(/first run measures it/);
@@ -161,6 +161,6 @@ describe('train.estimate on the sample scene', () => {
     // Another fusion on this machine has no own timing yet: scaled from the measured one.
     const lw = await engine['train.estimate']({ ...req, fusion: 'lw' });
     expect(lw.timingSource).toBe('scaled');
-    expect(lw.stepSeconds! / after.stepSeconds!).toBeCloseTo(lw.parameters / after.parameters, 9);
+    expect(lw.stepSeconds! / after.stepSeconds!).toBeCloseTo(lw.memory.activationBytes / after.memory.activationBytes, 9);
   }, 120_000);
 });

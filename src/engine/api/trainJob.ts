@@ -13,7 +13,7 @@ import { type HeadStore, headSummary, headMetrics } from './headStore';
 import type { JobContext } from './jobHub';
 import { writeLabelsGeoJson } from './labelsFile';
 import type { RasterInfo } from '../../shared/raster';
-import { planFor, recordTrainingStep, stepTimingKey } from './trainEstimate';
+import { headCost, planFor, recordTrainingStep, stepTimingKey } from './trainEstimate';
 
 export function checkTrainRequest(r: TrainRequest): void {
   const withLabels = new Set(r.labels.features.map((f) => f.classId));
@@ -75,7 +75,8 @@ function recordStepCost(r: TrainRequest, info: RasterInfo, card: Awaited<ReturnT
   if (!t || !(t.steps > 0) || !(t.elapsedSeconds > 0)) return;
   try {
     const plan = planFor(r, info, card.spec.layout);
-    recordTrainingStep(store.get().timings, stepTimingKey(card.backbone.id, r.fusion, r.size, plan.crop, t.batchSize), t.elapsedSeconds / t.steps, t.steps, card.parameters ?? 0, t.batchSize, plan.crop);
+    const { activationBytes } = headCost(r, card.spec.layout, plan.crop, t.batchSize);
+    recordTrainingStep(store.get().timings, stepTimingKey(card.backbone.id, r.fusion, r.size, plan.crop, t.batchSize), t.elapsedSeconds / t.steps, t.steps, activationBytes);
   } catch {
     // A timing that cannot be recorded only makes the next estimate less precise.
   }
