@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 import torch.nn as nn
@@ -197,27 +197,36 @@ def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def conv_flops(seq: nn.Sequential, height: int, width: int) -> int:
-    """Multiply-adds x2 of every convolution for one image of the given size (norms and activations ignored)."""
+def forward_flops(model: nn.Module, run: Callable[[], Any], count: Callable[[nn.Module, tuple, Any], int]) -> int:
+    """The sum of `count(module, inputs, output)` over every module call while `run()` runs `model` once."""
     total = 0
-    hooks = []
 
-    def hook(mod: nn.Module, _inp: Any, out: torch.Tensor) -> None:
+    def hook(mod: nn.Module, inp: tuple, out: Any) -> None:
         nonlocal total
-        if isinstance(mod, nn.Conv2d):
-            k = mod.kernel_size[0] * mod.kernel_size[1] * mod.in_channels // mod.groups
-            total += 2 * k * out.numel()
+        total += count(mod, inp, out)
 
-    for m in seq.modules():
-        hooks.append(m.register_forward_hook(hook))
+    hooks = [m.register_forward_hook(hook) for m in model.modules()]
     try:
         with torch.no_grad():
-            first = next(m for m in seq.modules() if isinstance(m, nn.Conv2d))
-            seq(torch.zeros(1, first.in_channels, height, width))
+            run()
     finally:
         for h in hooks:
             h.remove()
     return total
+
+
+def conv2d_flops(mod: nn.Module, _inp: tuple, out: Any) -> int:
+    """Multiply-adds x2 of a Conv2d call; 0 for any other module."""
+    if not isinstance(mod, nn.Conv2d):
+        return 0
+    k = mod.kernel_size[0] * mod.kernel_size[1] * mod.in_channels // mod.groups
+    return 2 * k * out.numel()
+
+
+def conv_flops(seq: nn.Sequential, height: int, width: int) -> int:
+    """Multiply-adds x2 of every convolution for one image of the given size (norms and activations ignored)."""
+    first = next(m for m in seq.modules() if isinstance(m, nn.Conv2d))
+    return forward_flops(seq, lambda: seq(torch.zeros(1, first.in_channels, height, width)), conv2d_flops)
 
 
 def save_config(model: TinyAutoencoder, path: str | Path, extra: dict[str, Any] | None = None) -> None:

@@ -17,38 +17,24 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pyldm.tae import TinyAutoencoder, cheap_encoder_spec, conv_flops, count_parameters, decoder_spec  # noqa: E402
+from pyldm.tae import TinyAutoencoder, cheap_encoder_spec, conv2d_flops, conv_flops, count_parameters, decoder_spec, forward_flops  # noqa: E402
 from pyldm.unet import Attention, UNet2DConditionModel, UNetConfig  # noqa: E402
 from train_backbone.configs import unet_config  # noqa: E402
 
 
 def unet_flops(unet: UNet2DConditionModel, latent: int, tokens: int = 77) -> int:
-    total = 0
-    hooks = []
-
-    def hook(mod: nn.Module, inp, out) -> None:
-        nonlocal total
-        if isinstance(mod, nn.Conv2d):
-            k = mod.kernel_size[0] * mod.kernel_size[1] * mod.in_channels // mod.groups
-            total += 2 * k * out.numel()
-        elif isinstance(mod, nn.Linear):
-            total += 2 * mod.in_features * out.numel()
-        elif isinstance(mod, Attention):
+    def count(mod: nn.Module, inp: tuple, out) -> int:
+        if isinstance(mod, nn.Linear):
+            return 2 * mod.in_features * out.numel()
+        if isinstance(mod, Attention):
             x = inp[0]
             ctx = inp[1] if len(inp) > 1 and inp[1] is not None else x
-            inner = mod.to_q.out_features
-            total += 2 * 2 * x.shape[0] * x.shape[1] * ctx.shape[1] * inner  # QKᵀ and PV
+            return 2 * 2 * x.shape[0] * x.shape[1] * ctx.shape[1] * mod.to_q.out_features  # QKᵀ and PV
+        return conv2d_flops(mod, inp, out)
 
-    for m in unet.modules():
-        hooks.append(m.register_forward_hook(hook))
-    try:
-        with torch.no_grad():
-            c = unet.config
-            unet(torch.zeros(1, c.in_channels, latent, latent), torch.tensor([21.0]), torch.zeros(1, tokens, c.cross_attention_dim))
-    finally:
-        for h in hooks:
-            h.remove()
-    return total
+    c = unet.config
+    return forward_flops(unet, lambda: unet(torch.zeros(1, c.in_channels, latent, latent), torch.tensor([21.0]),
+                                            torch.zeros(1, tokens, c.cross_attention_dim)), count)
 
 
 def report(cfg: dict, tile: int) -> dict:
