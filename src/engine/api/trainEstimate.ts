@@ -19,8 +19,8 @@ export const TRAIN_DEVICE = 'cpu';
 const STEP = 'train-step';
 /**
  * The scaled fallback: seconds per step per byte of the step's graph values, over every configuration timed here.
- * Bytes track the work better than parameters: a light GW step (289 MiB) timed at 0.457 s predicts 6.4 s for the
- * faithful one (4074 MiB), measured 4.5 s; scaling by parameters would say 19 s.
+ * Bytes track the work better than parameters (`npm run bench -- train-estimate`: after a light GW run, the faithful
+ * head's scaled step time was 3.36 s against 3.44 s measured; scaling by parameters would be about 4× too long).
  */
 const ANY_HEAD = 'head-train/any';
 const STEP_PER_BYTE = 'train-step-per-graph-byte';
