@@ -96,6 +96,12 @@ export async function addRasterLayer(model: AppModel, path: string): Promise<str
     model.perform(addLayer, { layer, crs: crs ?? undefined });
     model.setUi({ selectedLayerId: id });
     model.zoomTo(rasterExtentInMap(raster, mapCrsCode(model)));
+    if (raster.info.georeferenced && !raster.info.crs) {
+      // A world file or tie points without a CRS: the position is known only in unnamed units, so the map cannot
+      // place it among other layers and the engine cannot place an area or labels on it.
+      model.notify(`"${raster.name}" has a geotransform but no CRS: it is drawn at its own coordinates, and areas and labels cannot be placed on it.`, 'error',
+        'Assign its CRS (gdal_edit.py -a_srs EPSG:xxxx, or a .prj beside the world file) and open it again.');
+    }
     return id;
   } catch (e) {
     model.setRuntime(id, null);
