@@ -2,6 +2,7 @@
 // RpcMessage protocol as the web-mode WebSocket.
 import { dispatch } from '../engine/api/dispatch';
 import { createEngine } from '../engine/api/engine';
+import { lowerEnginePriority } from '../engine/api/processPriority';
 import type { ServedFileAnswer, ServedFileQuery } from './engineHost';
 
 interface ParentPort {
@@ -12,6 +13,7 @@ interface ParentPort {
 const port = (process as unknown as { parentPort?: ParentPort }).parentPort;
 if (!port) throw new Error('engineProcess must run as an Electron utility process');
 
+lowerEnginePriority();
 const engine = createEngine({
   host: 'desktop',
   dataDir: process.env.SATDIFUSER_DATA_DIR ?? process.cwd(),

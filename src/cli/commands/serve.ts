@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from '../../shared/errors';
 import type { CliCommand } from '../command';
 import { createEngine } from '../../engine/api/engine';
+import { lowerEnginePriority } from '../../engine/api/processPriority';
 import { defaultDataDir } from '../../server/dataDir';
 import { buildRenderer, rendererBuildState } from '../../server/rendererBuild';
 import { startWebServer } from '../../server/server';
@@ -53,6 +54,8 @@ export const command: CliCommand = {
     const state = rendererBuildState(root);
     if (state !== 'fresh') await buildRenderer(root, (l) => ctx.stderr.write(l + '\n'));
     const dataDir = defaultDataDir();
+    // The browser on this machine is the UI: keep it ahead of the engine's compute.
+    lowerEnginePriority();
     const engine = createEngine({ host: 'web', dataDir });
     let server;
     try {
