@@ -96,3 +96,21 @@ export async function regionStats(page: Page, selector: string): Promise<{ mean:
   const mean = s / n;
   return { mean, std: Math.sqrt(Math.max(0, s2 / n - mean * mean)) };
 }
+
+/** A screenshot of a region as RGBA pixels, to compare what the map shows before and after an action. */
+export async function regionPixels(page: Page, selector: string): Promise<{ width: number; height: number; data: Uint8Array }> {
+  const { PNG } = await import('pngjs');
+  const png = PNG.sync.read(await page.locator(selector).screenshot());
+  return { width: png.width, height: png.height, data: new Uint8Array(png.data) };
+}
+
+/** Share of pixels whose colour moved by more than `threshold` (max over R, G, B) between two same-size shots. */
+export function changedShare(a: { data: Uint8Array }, b: { data: Uint8Array }, threshold = 24): number {
+  if (a.data.length !== b.data.length) throw new Error('screenshots differ in size');
+  let changed = 0;
+  for (let i = 0; i < a.data.length; i += 4) {
+    const d = Math.max(Math.abs(a.data[i]! - b.data[i]!), Math.abs(a.data[i + 1]! - b.data[i + 1]!), Math.abs(a.data[i + 2]! - b.data[i + 2]!));
+    if (d > threshold) changed++;
+  }
+  return changed / (a.data.length / 4);
+}

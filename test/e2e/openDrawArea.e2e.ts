@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApp, regionStats, type Session } from './harness';
+import { changedShare, openApp, regionPixels, regionStats, type Session } from './harness';
 
 const sample = join(process.cwd(), 'resources', 'sample', 'L7_ETMs.tif');
 let s: Session;
@@ -158,6 +158,27 @@ describe('open → draw area', () => {
     expect(saved.aoi.geometry.type).toBe('Polygon');
     // The title follows once the engine has answered the save (the file can appear a moment earlier).
     await expect.poll(() => s.page.title(), { timeout: 5000 }).toBe('olinda.sdfproj — SatDiFuser Studio');
+  });
+
+  it('segments the drawn area with the head shipped with the default backbone, and shows the mask', async () => {
+    // Journey 1 without any training: the default backbone's demonstration head is offered in the Analyse panel.
+    await s.page.click('[data-tab=analyse]');
+    const shipped = await s.page.locator('[data-testid=analyse-head] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter((v) => v.startsWith('default:')));
+    expect(shipped.length).toBeGreaterThan(0);
+    await s.page.selectOption('[data-testid=analyse-head]', shipped[0]!);
+    const before = await regionPixels(s.page, '[data-testid=map]');
+    await s.page.click('[data-testid=run-segment]');
+    await s.page.waitForSelector('[data-kind=mask]', { timeout: 120_000 });
+    await s.page.waitForSelector('[data-testid=analyse-panel] [data-testid=job-done]');
+    await s.page.waitForTimeout(1000);
+    const mask = (await content()).layers.find((l: { kind: string }) => l.kind === 'mask');
+    expect(mask.classes.map((k: { name: string }) => k.name)).toEqual(expect.arrayContaining(['water', 'vegetation']));
+    // The mask (class colours at 70 % opacity) covers the area drawn earlier in this journey, about 7 % of the map
+    // view: nearly all of it changes colour, nothing outside it does (no mask layer: 0 %).
+    const share = changedShare(before, await regionPixels(s.page, '[data-testid=map]'));
+    await s.shot('default-head-mask');
+    expect(share).toBeGreaterThan(0.05);
+    expect(share).toBeLessThan(0.15);
   });
 
   it('logged no page errors', () => {

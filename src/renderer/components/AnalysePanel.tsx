@@ -82,9 +82,9 @@ export function AnalysePanel() {
       </label>
       <label className="field">
         <span>Head</span>
-        <select value={analysis.headId ?? ''} onChange={(e) => model.perform(setAnalysis, { headId: e.target.value || null })}>
+        <select value={analysis.headId ?? ''} onChange={(e) => model.perform(setAnalysis, { headId: e.target.value || null })} data-testid="analyse-head">
           <option value="">{heads.length ? '— choose —' : 'No trained head for this fusion'}</option>
-          {heads.map((h) => <option key={h.id} value={h.id}>{h.name}{h.metrics ? ` · mIoU ${(h.metrics.mIoU * 100).toFixed(1)}` : ''}</option>)}
+          {heads.map((h) => <option key={h.id} value={h.id}>{h.name}{h.id.startsWith('default:') ? ' (shipped with the backbone)' : ''}{h.metrics ? ` · mIoU ${(h.metrics.mIoU * 100).toFixed(1)}` : ''}</option>)}
         </select>
       </label>
       <div className="field-row">
