@@ -16,7 +16,7 @@ export interface Strip {
   readonly width: number;
   /** Class id per pixel, MASK_NODATA where there is no data or the pixel is outside the AOI. */
   readonly mask: Uint8Array;
-  /** Softmax probabilities, classes × height × width (0 where the mask is nodata). */
+  /** Softmax probabilities, classes × height × width (0 where the mask is nodata); empty when not asked for. */
   readonly probabilities: Float32Array;
 }
 
@@ -26,6 +26,8 @@ export interface StitcherOptions {
   readonly tileSize: number;
   /** 1 where a pixel of the window is inside the AOI (undefined: the whole box is). */
   readonly aoiMask?: (window: PixelWindow) => Uint8Array;
+  /** False: strips carry the mask only (no softmax), for jobs that write no probabilities. Default true. */
+  readonly probabilities?: boolean;
 }
 
 export class RowStitcher {
@@ -37,6 +39,7 @@ export class RowStitcher {
   private readonly valid: Uint8Array;
   private readonly W: number;
   private readonly H: number;
+  private rowWeights = new Float32Array(0);
 
   constructor(private readonly o: StitcherOptions) {
     this.W = o.box.width;
@@ -62,19 +65,39 @@ export class RowStitcher {
     if (y0 < this.bandTop || y1 > this.bandTop + this.H) throw new RangeError(`tile rows ${y0}..${y1} outside the open band ${this.bandTop}..${this.bandTop + this.H}`);
     const plane = this.H * this.W;
     const tplane = T * window.height;
+    const n = x1 - x0;
+    if (n <= 0) return;
+    // One row of weights at a time, 0 where the source has no data (tapers never reach 0 on their own), then
+    // class by class over contiguous memory: the same sums as a per-pixel loop, in a cache-friendly order.
+    const wrow = this.rowWeights.length >= n ? this.rowWeights : (this.rowWeights = new Float32Array(n));
+    const { acc, wsum, valid: bandValid } = this;
     for (let y = y0; y < y1; y++) {
       const ty = y - window.y;
       const wy = tapers.y[ty];
-      const brow = (y - this.bandTop) * this.W;
-      for (let x = x0; x < x1; x++) {
-        const tx = x - window.x;
-        const ti = ty * T + tx;
-        if (!valid[ti]) continue;
-        const w = wy * tapers.x[tx];
-        const bi = brow + (x - box.x);
-        this.wsum[bi] += w;
-        this.valid[bi] = 1;
-        for (let c = 0; c < classes; c++) this.acc[c * plane + bi] += w * logits[c * tplane + ti];
+      const b0 = (y - this.bandTop) * this.W + (x0 - box.x);
+      const t0 = ty * T + (x0 - window.x);
+      const tx0 = x0 - window.x;
+      let holes = false;
+      for (let k = 0; k < n; k++) {
+        if (valid[t0 + k]) {
+          const w = wy * tapers.x[tx0 + k];
+          wrow[k] = w;
+          wsum[b0 + k] += w;
+          bandValid[b0 + k] = 1;
+        } else {
+          wrow[k] = 0;
+          holes = true;
+        }
+      }
+      for (let c = 0; c < classes; c++) {
+        const a0 = c * plane + b0;
+        const l0 = c * tplane + t0;
+        if (holes) {
+          // A nodata pixel's logit may be anything (NaN included): skip it rather than multiply it by 0.
+          for (let k = 0; k < n; k++) if (wrow[k] !== 0) acc[a0 + k] += wrow[k] * logits[l0 + k];
+        } else {
+          for (let k = 0; k < n; k++) acc[a0 + k] += wrow[k] * logits[l0 + k];
+        }
       }
     }
     this.filled = Math.max(this.filled, y1 - this.bandTop);
@@ -91,12 +114,27 @@ export class RowStitcher {
     const window = { x: box.x, y: this.bandTop, width: W, height: n };
     const aoi = this.o.aoiMask?.(window);
     const mask = new Uint8Array(n * W).fill(MASK_NODATA);
-    const probs = new Float32Array(classes * n * W);
+    const withProbs = this.o.probabilities ?? true;
+    const probs = new Float32Array(withProbs ? classes * n * W : 0);
     const oplane = n * W;
     const z = new Float64Array(classes);
     for (let i = 0; i < n * W; i++) {
       const s = this.wsum[i];
       if (!(s > 0) || !this.valid[i] || (aoi && !aoi[i])) continue;
+      if (!withProbs) {
+        // The weights sum s > 0 scales every class alike: the argmax of the sums is the argmax of the means.
+        let best = 0;
+        let max = -Infinity;
+        for (let c = 0; c < classes; c++) {
+          const v = this.acc[c * plane + i];
+          if (v > max) {
+            max = v;
+            best = c;
+          }
+        }
+        mask[i] = best;
+        continue;
+      }
       let best = 0;
       let max = -Infinity;
       for (let c = 0; c < classes; c++) {

@@ -43,10 +43,18 @@ export interface SegmentJob {
   readonly cache: FeatureCache | null;
   readonly timings?: DeviceTimings;
   /** Receives the finished strips in row order once all tiles are done (writers of the outputs). */
-  readonly write: (strips: () => Iterable<StoredStrip>, plan: TilePlan) => Promise<SegmentWriteResult>;
+  readonly write: SegmentWriter;
+  /** Whether strips carry class probabilities (softmax). Default: what the writer says it needs
+   *  (`needsProbabilities`, e.g. a probability raster or vectors with mean_prob), else true. */
+  readonly probabilities?: boolean;
   /** Anything else that identifies the outputs (paths, options): a different value is a different job. */
   readonly outputId?: unknown;
 }
+
+export type SegmentWriter = ((strips: () => Iterable<StoredStrip>, plan: TilePlan) => Promise<SegmentWriteResult>) & {
+  /** False when the writer reads only the mask: the job then skips the softmax and journals masks alone. */
+  readonly needsProbabilities?: boolean;
+};
 
 export interface SegmentWriteResult {
   readonly maskPath: string;
@@ -64,7 +72,9 @@ export interface SegmentJobResult extends SegmentWriteResult {
   readonly classes: SegmentationHead['classes'];
 }
 
-export function segmentJobHash(job: Pick<SegmentJob, 'sourceFingerprint' | 'box' | 'aoiId' | 'preparer' | 'extractor' | 'head' | 'overlap' | 'outputId'>, tileSize: number, overlap: number): string {
+export const wantsProbabilities = (job: Pick<SegmentJob, 'probabilities' | 'write'>): boolean => job.probabilities ?? job.write.needsProbabilities ?? true;
+
+export function segmentJobHash(job: Pick<SegmentJob, 'sourceFingerprint' | 'box' | 'aoiId' | 'preparer' | 'extractor' | 'head' | 'overlap' | 'outputId' | 'probabilities' | 'write'>, tileSize: number, overlap: number): string {
   return sha256Hex(
     canonicalJson({
       kind: 'segment',
@@ -77,6 +87,8 @@ export function segmentJobHash(job: Pick<SegmentJob, 'sourceFingerprint' | 'box'
       head: [job.head.id, job.head.classes.length],
       tileSize,
       overlap,
+      // A journal of masks alone cannot finish a job that writes probabilities.
+      probabilities: wantsProbabilities(job),
       out: job.outputId ?? null,
     }),
   );
@@ -138,7 +150,8 @@ export async function runSegmentation(job: SegmentJob, hooks: JobHooks<SegmentJo
   return runJob<SegmentJobResult>(begin.id, job.journal, hooks, async (ctl) => {
     ctl.emit({ type: 'estimate', jobId: begin.id, estimate });
     for (const w of estimate.warnings) ctl.warn(w);
-    const stitcher = new RowStitcher({ box: job.box, classes, tileSize: plan.tileSize, aoiMask: job.aoiMask });
+    const probabilities = wantsProbabilities(job);
+    const stitcher = new RowStitcher({ box: job.box, classes, tileSize: plan.tileSize, aoiMask: job.aoiMask, probabilities });
     // Resume: the finished rows of tiles must be a prefix 0..k-1 with the band state of row k-1.
     let firstRow = 0;
     while (begin.doneUnits.has(firstRow)) firstRow++;
@@ -199,7 +212,7 @@ export async function runSegmentation(job: SegmentJob, hooks: JobHooks<SegmentJo
           if (logits.length !== live.length) throw new Error(`head ${job.head.id} returned ${logits.length} outputs for ${live.length} tiles`);
           live.forEach((x, i) => {
             if (logits[i].length !== classes * plan.tileSize * plan.tileSize) throw new Error(`head ${job.head.id} returned ${logits[i].length} logits for a ${plan.tileSize}² tile of ${classes} classes`);
-            stitcher.addTile(x.t.window, logits[i], x.f.input.valid, tileTapers(plan.tileSize, x.t.overlap));
+            stitcher.addTile(x.t.window, logits[i], x.f.valid, tileTapers(plan.tileSize, x.t.overlap));
           });
         }
         // Tiles outside the AOI polygon count as done at once.

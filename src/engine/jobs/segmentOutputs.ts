@@ -12,7 +12,7 @@ import { writeVector, vectorFormatOf } from '../export/vector/writeVector';
 import { isWkt } from '../export/vector/crsWkt';
 import { MAX_POLYGONIZE_PIXELS, type Connectivity } from '../geo/polygonize';
 import { MASK_NODATA } from './rowStitcher';
-import type { SegmentWriteResult } from './segment';
+import type { SegmentWriter, SegmentWriteResult } from './segment';
 import type { StoredStrip } from './stripCodec';
 import type { TilePlan } from './tilePlan';
 
@@ -51,8 +51,9 @@ export function validateSegmentOutputs(spec: SegmentOutputSpec, box: PixelWindow
 
 const percent = (q: number) => Math.round((q * 100) / 255);
 
-export function segmentationWriter(spec: SegmentOutputSpec): (strips: () => Iterable<StoredStrip>, plan: TilePlan) => Promise<SegmentWriteResult> {
-  return async (strips, plan) => {
+export function segmentationWriter(spec: SegmentOutputSpec): SegmentWriter {
+  // Probabilities feed the probability raster and the vectors' mean_prob; a mask alone needs no softmax.
+  return Object.assign(async (strips: () => Iterable<StoredStrip>, plan: TilePlan): Promise<SegmentWriteResult> => {
     const { info, classes } = spec;
     const C = classes.length;
     const box = plan.box;
@@ -115,6 +116,7 @@ export function segmentationWriter(spec: SegmentOutputSpec): (strips: () => Iter
       };
       reset();
       for (const s of strips()) {
+        if ((probs || boxProb) && s.classes !== C) throw new Error(`strip at row ${s.y} carries ${s.classes} classes of probabilities, the outputs need ${C}`);
         for (let r = 0; r < s.height; r++) {
           const y = s.y + r;
           while (Math.floor(y / T) > tileRow) {
@@ -163,5 +165,5 @@ export function segmentationWriter(spec: SegmentOutputSpec): (strips: () => Iter
       await probs?.abort();
       throw e;
     }
-  };
+  }, { needsProbabilities: !!(spec.probabilitiesPath || spec.vectorPath) });
 }

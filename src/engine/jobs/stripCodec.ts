@@ -7,6 +7,7 @@ export interface StoredStrip {
   readonly height: number;
   readonly x: number;
   readonly width: number;
+  /** Classes whose probabilities the strip carries: the head's, or 0 when the job computed none. */
   readonly classes: number;
   readonly mask: Uint8Array;
   /** classes × height × width, round(p·255). */
@@ -21,6 +22,8 @@ export function quantizeProbabilities(p: Float32Array): Uint8Array {
 
 export function encodeStrip(s: Strip, classes: number): Uint8Array {
   const n = s.height * s.width;
+  // A strip computed without probabilities is journalled as one of 0 classes: the mask alone.
+  if (s.probabilities.length === 0) classes = 0;
   const out = new Uint8Array(20 + n + classes * n);
   new DataView(out.buffer).setInt32(0, s.y, true);
   new DataView(out.buffer).setInt32(4, s.height, true);

@@ -11,7 +11,8 @@ import type { FeatureExtractor, InputPreparer, TileInput } from './model';
 
 export interface TileFeatures {
   readonly window: PixelWindow;
-  readonly input: TileInput;
+  /** height × width, 1 = the pixel holds data (the source mask as read). */
+  readonly valid: Uint8Array;
   /** null when the tile holds no valid pixel. */
   readonly features: FeatureSet | null;
   readonly cacheHit: boolean;
@@ -51,24 +52,25 @@ export async function featuresForBatch(ctx: FeatureContext, windows: readonly Pi
   const blocks = await Promise.all(windows.map((w) => readTile(ctx.source, w, ctx.preparer.bands, signal)));
   const settings = extractionSettingsHash(ctx);
   const parts = keyParts(ctx);
-  const out: { window: PixelWindow; input: TileInput; features: FeatureSet | null; cacheHit: boolean; key: string | null }[] = [];
+  const out: { window: PixelWindow; valid: Uint8Array; features: FeatureSet | null; cacheHit: boolean; key: string | null }[] = [];
   const missing: number[] = [];
   for (let i = 0; i < windows.length; i++) {
     const block = blocks[i];
-    const input = ctx.preparer.prepare(block);
     if (!block.valid.some((v) => v !== 0)) {
-      out.push({ window: windows[i], input, features: null, cacheHit: false, key: null });
+      out.push({ window: windows[i], valid: block.valid, features: null, cacheHit: false, key: null });
       continue;
     }
     const key = featureKey({ contentHash: hashWindowPixels(block), ...parts });
     const cached = ctx.cache?.get(key) ?? null;
-    out.push({ window: windows[i], input, features: cached, cacheHit: cached !== null, key });
+    out.push({ window: windows[i], valid: block.valid, features: cached, cacheHit: cached !== null, key });
     if (!cached) missing.push(i);
     ctx.cache?.indexWindow(ctx.sourceFingerprint, windowId(windows[i]), settings, key);
   }
   if (missing.length > 0) {
     throwIfCancelled(signal, 'The job');
-    const extracted = await ctx.extractor.extract(missing.map((i) => out[i].input), signal);
+    // Only tiles the backbone will see are normalised: a cached tile needs its valid mask, nothing more.
+    const inputs: TileInput[] = missing.map((i) => ctx.preparer.prepare(blocks[i]));
+    const extracted = await ctx.extractor.extract(inputs, signal);
     if (extracted.length !== missing.length) throw new Error(`backbone ${ctx.extractor.id} returned ${extracted.length} feature sets for ${missing.length} tiles`);
     missing.forEach((i, k) => {
       // Use the features as the cache returns them (fp16-rounded), so a result never depends on whether a
@@ -77,5 +79,5 @@ export async function featuresForBatch(ctx: FeatureContext, windows: readonly Pi
       ctx.cache?.put(out[i].key!, extracted[k], { backbone: ctx.extractor.id });
     });
   }
-  return out.map(({ window, input, features, cacheHit }) => ({ window, input, features, cacheHit }));
+  return out.map(({ window, valid, features, cacheHit }) => ({ window, valid, features, cacheHit }));
 }

@@ -72,9 +72,8 @@ export function decodeFeatures(tensors: readonly TensorMeta[], codec: string, ra
     return null;
   }
   if (raw.length !== rawBytes) return null;
-  // Copy into an aligned buffer: a SQLite blob's byte offset need not be even.
-  const halves = new Uint16Array(total);
-  new Uint8Array(halves.buffer).set(raw.subarray(0, rawBytes));
+  // A Uint16Array view needs an even byte offset; a blob's need not be, and only then is it copied.
+  const halves = raw.byteOffset % 2 === 0 ? new Uint16Array(raw.buffer, raw.byteOffset, total) : new Uint16Array(new Uint8Array(raw.subarray(0, rawBytes)).buffer);
   const out: FeatureTensor[] = [];
   let off = 0;
   for (const t of tensors) {

@@ -22,6 +22,19 @@ export interface SqliteFeatureCacheOptions {
   readonly path?: string | null;
 }
 
+// Statements compiled once per cache: a warm tile is a handful of statements, and compiling SQL each time
+// cost as much as running them.
+function statements(db: SqliteDatabase) {
+  return {
+    get: db.prepare('SELECT tensors, codec, raw_bytes, stored_bytes, checksum, data FROM feature_cache WHERE key = ?'),
+    has: db.prepare('SELECT 1 FROM feature_cache WHERE key = ?'),
+    touch: db.prepare('UPDATE feature_cache_use SET last_used_at = ? WHERE key = ?'),
+    use: db.prepare('INSERT OR REPLACE INTO feature_cache_use(key, last_used_at) VALUES (?, ?)'),
+    lookupWindow: db.prepare('SELECT key FROM feature_window_index WHERE source = ? AND win = ? AND settings = ?'),
+    indexWindow: db.prepare('INSERT OR REPLACE INTO feature_window_index(source, win, settings, key) VALUES (?, ?, ?, ?)'),
+  };
+}
+
 export class SqliteFeatureCache implements FeatureCache {
   private hits = 0;
   private misses = 0;
@@ -33,7 +46,10 @@ export class SqliteFeatureCache implements FeatureCache {
     this.codec = opts.codec ?? 'fp16';
     this.now = opts.now ?? Date.now;
     this.path = opts.path ?? null;
+    this.sql = statements(db);
   }
+
+  private readonly sql: ReturnType<typeof statements>;
 
   private readonly path: string | null;
 
@@ -44,7 +60,7 @@ export class SqliteFeatureCache implements FeatureCache {
   }
 
   get(key: string): FeatureSet | null {
-    const row = this.db.prepare('SELECT tensors, codec, raw_bytes, stored_bytes, checksum, data FROM feature_cache WHERE key = ?').get(key) as Row | undefined;
+    const row = this.sql.get.get(key) as Row | undefined;
     if (!row) {
       this.misses++;
       return null;
@@ -68,7 +84,7 @@ export class SqliteFeatureCache implements FeatureCache {
   }
 
   has(key: string): boolean {
-    return this.db.prepare('SELECT 1 FROM feature_cache WHERE key = ?').get(key) !== undefined;
+    return this.sql.has.get(key) !== undefined;
   }
 
   put(key: string, features: FeatureSet, opts: PutOptions): void {
@@ -85,16 +101,18 @@ export class SqliteFeatureCache implements FeatureCache {
              last_used_at=excluded.last_used_at`,
         )
         .run(key, opts.backbone, JSON.stringify(enc.tensors), enc.codec, enc.rawBytes, enc.data.length, enc.checksum, enc.data, t, t);
+      this.sql.use.run(key, t);
       this.evictBeyond(cap, key);
     }).immediate();
   }
 
   indexWindow(source: string, window: string, settings: string, key: string): void {
-    this.db.prepare('INSERT OR REPLACE INTO feature_window_index(source, win, settings, key) VALUES (?, ?, ?, ?)').run(source, window, settings, key);
+    // A re-run finds the same key: reading first spares a write transaction per tile.
+    if (this.lookupWindow(source, window, settings) !== key) this.sql.indexWindow.run(source, window, settings, key);
   }
 
   lookupWindow(source: string, window: string, settings: string): string | null {
-    const r = this.db.prepare('SELECT key FROM feature_window_index WHERE source = ? AND win = ? AND settings = ?').get(source, window, settings) as { key: string } | undefined;
+    const r = this.sql.lookupWindow.get(source, window, settings) as { key: string } | undefined;
     return r?.key ?? null;
   }
 
@@ -159,7 +177,7 @@ export class SqliteFeatureCache implements FeatureCache {
 
   private touch(key: string): void {
     try {
-      this.db.prepare('UPDATE feature_cache SET last_used_at = ? WHERE key = ?').run(this.stamp(), key);
+      this.sql.touch.run(this.stamp(), key);
     } catch (e) {
       // A reader must not fail because a writer holds the lock: the LRU order is only a hint.
       if (!isBusy(e)) throw e;
@@ -182,7 +200,9 @@ export class SqliteFeatureCache implements FeatureCache {
   private evictBeyond(cap: number, keep: string | null): void {
     let { b: total } = this.db.prepare('SELECT COALESCE(SUM(stored_bytes), 0) AS b FROM feature_cache').get() as { b: number };
     if (total <= cap) return;
-    const victims = this.db.prepare('SELECT key, stored_bytes FROM feature_cache ORDER BY (key = ?) ASC, last_used_at ASC').iterate(keep ?? '') as Iterable<{ key: string; stored_bytes: number }>;
+    const victims = this.db
+      .prepare('SELECT f.key, f.stored_bytes FROM feature_cache f LEFT JOIN feature_cache_use u ON u.key = f.key ORDER BY (f.key = ?) ASC, COALESCE(u.last_used_at, f.last_used_at) ASC')
+      .iterate(keep ?? '') as Iterable<{ key: string; stored_bytes: number }>;
     const doomed: string[] = [];
     for (const v of victims) {
       if (total <= cap) break;

@@ -33,7 +33,10 @@ export interface UnitState {
   readonly payload: Uint8Array;
 }
 
-const pack = (b: Uint8Array) => deflateRawSync(b, { level: 1 });
+// Strips (finished output rows) stay until the outputs are written, so they are deflated. Job state (a blend
+// band of float sums, replaced after every row of tiles) is stored uncompressed: level 1 on a 950 KB band took
+// 15 ms and saved a quarter; level 0 takes 0.4 ms and keeps one format (and old journals readable).
+const pack = (b: Uint8Array, level = 1) => deflateRawSync(b, { level });
 
 function unpack(blob: Buffer | null, checksum: number): Buffer | null {
   if (blob === null) return null;
@@ -102,7 +105,7 @@ export class JobJournal {
       const blob = payload === null ? null : pack(payload);
       this.db.prepare('INSERT OR REPLACE INTO job_units(job_id, unit, payload, checksum, finished_at) VALUES (?, ?, ?, ?, ?)').run(jobId, unit, blob, blob === null ? 0 : crc32(blob), t);
       for (const s of state) {
-        const b = pack(s.payload);
+        const b = pack(s.payload, 0);
         this.db.prepare('INSERT OR REPLACE INTO job_state(job_id, name, payload, checksum) VALUES (?, ?, ?, ?)').run(jobId, s.name, b, crc32(b));
       }
       this.db.prepare('UPDATE jobs SET updated_at = ? WHERE id = ?').run(t, jobId);

@@ -6,6 +6,7 @@ import { migration001FeatureCache } from './migrations/001_feature_cache';
 import { migration002WindowIndex } from './migrations/002_window_index';
 import { migration003JobJournal } from './migrations/003_job_journal';
 import { migration004DeviceTimings } from './migrations/004_device_timings';
+import { migration005FeatureCacheUse } from './migrations/005_feature_cache_use';
 
 export interface Migration {
   readonly version: number;
@@ -18,6 +19,7 @@ export const migrations: readonly Migration[] = [
   migration002WindowIndex,
   migration003JobJournal,
   migration004DeviceTimings,
+  migration005FeatureCacheUse,
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;

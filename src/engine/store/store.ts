@@ -40,6 +40,9 @@ export function openStore(path: string = defaultStorePath(), opts: OpenStoreOpti
   // (JobJournal.dropPayloads) without a full VACUUM.
   const db: SqliteDatabase = openSqlite(path, { incrementalVacuum: true });
   try {
+    // A cached tile is a ~2 MB blob over ~500 overflow pages: through the page cache that is one pread per
+    // page (measured 3 ms a tile), memory-mapped a copy (0.9 ms). Pages still in the WAL are read as before.
+    if (path !== ':memory:') db.pragma(`mmap_size = ${1024 ** 3}`);
     migrate(db);
   } catch (e) {
     db.close();
