@@ -1,16 +1,18 @@
-// `npm run bench -- pipeline [--size 20000] [--skip-large] [--skip-warm-cold] [--only-warm-cold] [--threads 1]`
+// `npm run bench -- pipeline [--size 20000] [--skip-large] [--skip-warm-cold] [--only-warm-cold] [--threads 1]
+//  [--cold-runs 3] [--warm-runs 7]`
 // 1. Polygonize + GeoPackage write of a full-scene class mask, ours vs gdal_polygonize.py (-f GPKG) in the
 //    same run (ratio = GDAL time ÷ ours). The mask: classes of the bundled Landsat scene (NDVI and brightness
 //    thresholds), mirror-tiled 6 × 6 to 2094 × 2112 so the times are measurable.
 // 2. Peak RSS of a whole segmentation of a size × size raster (real imagery: the bundled scene mirror-tiled,
 //    read window by window, never held whole) through tiling, blending, the SQLite journal and both COG
-//    outputs, with a pass-through backbone and a pointwise head (the real backbone is not in the tree yet).
+//    outputs, with a pass-through backbone and a pointwise head (no network: the pipeline's own memory).
 // 3. Cold (features computed) vs warm (features from the SQLite cache) segmentation of the bundled scene with
 //    the shipped default backbone; while none is shipped, with a reduced DiffusionSat-256-structure model with
-//    random weights (the backbone tests' fixture), said so in the output. warm_vs_cold = cold time ÷ warm time
-//    with a head that costs next to nothing (the pipeline's own ratio: features vs cache); warm_vs_cold_head =
-//    the same with the shipped default head (models/<backbone>/heads/), what a user re-running `segment
-//    --default` sees. onnxruntime threads: --threads (default 1: the machine is shared).
+//    random weights (the backbone tests' fixture), said so in the output. Medians of --cold-runs / --warm-runs
+//    runs. warm_vs_cold = cold time ÷ warm time of the job alone (strips read, no file written) with a head
+//    that costs next to nothing (the pipeline's own ratio: features vs cache); warm_vs_cold_head = the same
+//    with the shipped default head (models/<backbone>/heads/); warm_vs_cold_written = tap head, class mask
+//    COG written (what `segment --out mask.tif` does). onnxruntime threads: --threads (default 1: shared machine).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +23,8 @@ import { writeGeoPackage } from '../src/engine/export/vector/geopackage';
 import { maskToFeatures } from '../src/engine/export/vector/maskToFeatures';
 import { runSegmentation } from '../src/engine/jobs/segment';
 import { crsSpecOf, segmentationWriter } from '../src/engine/jobs/segmentOutputs';
+import type { SegmentWriter } from '../src/engine/jobs/segment';
+import type { StoredStrip } from '../src/engine/jobs/stripCodec';
 import type { FeatureExtractor, InputPreparer, SegmentationHead } from '../src/engine/jobs/model';
 import { openRaster } from '../src/engine/raster/open';
 import type { RasterBlock, RasterSource, ReadRequest } from '../src/engine/raster/source';
@@ -227,7 +231,16 @@ const tapHead: SegmentationHead = {
   },
 };
 
-async function warmCold(dir: string): Promise<{ pipeline: number; head: number | null }> {
+interface WarmCold {
+  /** The job alone (no output file), the near-free tap head. */
+  readonly pipeline: number;
+  /** The same with the shipped default head; null when none is shipped. */
+  readonly head: number | null;
+  /** The tap head, the mask COG written. */
+  readonly written: number;
+}
+
+async function warmCold(dir: string): Promise<WarmCold> {
   const shipped = listModels().find((m) => m.source === 'shipped');
   let choice: string;
   if (shipped) {
@@ -244,8 +257,10 @@ async function warmCold(dir: string): Promise<{ pipeline: number; head: number |
   const src = await openRaster(sample);
   const preparer = await makePreparer(src, [2, 1, 0]);
   const store = openStore(join(dir, 'warmcold.sqlite'));
-  // Each run writes the class mask COG, as `segment --out mask.tif` does (no probabilities asked: the job
-  // skips the softmax, as it does for that command). Head time is summed apart, to say what share it has.
+  // A run either hands its strips to a writer that only reads them (the job alone: features or cache, head,
+  // blending, journal) or writes the class mask COG as `segment --out mask.tif` does (atomic: fsync, rename).
+  // Neither asks for probabilities, so the job skips the softmax, as that command does. Head time is summed
+  // apart, to say what share of a run it is.
   let headMs = 0;
   const timed = (h: SegmentationHead): SegmentationHead => ({
     ...h,
@@ -259,23 +274,30 @@ async function warmCold(dir: string): Promise<{ pipeline: number; head: number |
     },
   });
   let serial = 0;
-  const run = async (cache: boolean, segHead: SegmentationHead) => {
+  const consume: SegmentWriter = Object.assign(
+    async (strips: () => Iterable<StoredStrip>) => {
+      for (const _ of strips()) void _;
+      return { maskPath: '', probabilitiesPath: null, vectorPath: null, featureCount: null };
+    },
+    { needsProbabilities: false },
+  );
+  const run = async (cache: boolean, segHead: SegmentationHead, written = false) => {
     const id = `run${serial++}`;
     headMs = 0;
     const t0 = performance.now();
     const o = await runSegmentation({
       source: src, sourceFingerprint: 'bench-sample', box: { x: 0, y: 0, width: src.info.width, height: src.info.height }, preparer, extractor: handle.extractor, head: segHead,
       overlap: 32, batchSize: 2, journal: store.journal, cache: cache ? store.cache : null, timings: store.timings, outputId: id,
-      write: segmentationWriter({ maskPath: join(dir, `${id}.tif`), info: src.info, classes: segHead.classes, provenance: { source: sample, model: handle.extractor.id, head: segHead.id } }),
+      write: written ? segmentationWriter({ maskPath: join(dir, `${id}.tif`), info: src.info, classes: segHead.classes, provenance: { source: sample, model: handle.extractor.id, head: segHead.id } }) : consume,
     });
     if (o.status !== 'succeeded') throw new Error(JSON.stringify(o));
     return { s: (performance.now() - t0) / 1000, head: headMs / 1000, r: o.result };
   };
   type Run = Awaited<ReturnType<typeof run>>;
   // Medians of repeated runs: one run on this shared 2-core machine can be off by 2× either way.
-  const repeat = async (n: number, cache: boolean, segHead: SegmentationHead): Promise<Run> => {
+  const repeat = async (n: number, cache: boolean, segHead: SegmentationHead, written = false): Promise<Run> => {
     const all: Run[] = [];
-    for (let i = 0; i < n; i++) all.push(await run(cache, segHead));
+    for (let i = 0; i < n; i++) all.push(await run(cache, segHead, written));
     return [...all].sort((x, y) => x.s - y.s)[n >> 1];
   };
   const coldRuns = opt('cold-runs', 3), warmRuns = opt('warm-runs', 7);
@@ -284,7 +306,10 @@ async function warmCold(dir: string): Promise<{ pipeline: number; head: number |
   const first = await run(true, timed(tapHead));
   const cold = await repeat(coldRuns, false, timed(tapHead));
   const warm = await repeat(warmRuns, true, timed(tapHead));
-  const runs: [string, Run][] = [['first (incl. graph build)', first], [`cold (median of ${coldRuns})`, cold], [`warm (median of ${warmRuns})`, warm]];
+  const coldWritten = await repeat(coldRuns, false, timed(tapHead), true);
+  const warmWritten = await repeat(warmRuns, true, timed(tapHead), true);
+  const runs: [string, Run][] = [['first (incl. graph build)', first], [`cold (median of ${coldRuns})`, cold], [`warm (median of ${warmRuns})`, warm],
+    [`cold, mask COG written (median of ${coldRuns})`, coldWritten], [`warm, mask COG written (median of ${warmRuns})`, warmWritten]];
   // The shipped default head on the same features (bands 3, 2, 1 like the tap head's preparer, so the cache is shared).
   const found = shipped ? findDefaultHead('seg') : null;
   let headRatio: number | null = null;
@@ -310,11 +335,11 @@ async function warmCold(dir: string): Promise<{ pipeline: number; head: number |
   await handle.release();
   await src.close();
   store.close();
-  return { pipeline: cold.s / warm.s, head: headRatio };
+  return { pipeline: cold.s / warm.s, head: headRatio, written: coldWritten.s / warmWritten.s };
 }
 
-const fmtWarmCold = (w: { pipeline: number; head: number | null }) => `warm_vs_cold=${w.pipeline.toFixed(1)}`;
-const fmtHead = (w: { pipeline: number; head: number | null } | null) => `warm_vs_cold_head=${w?.head ? w.head.toFixed(1) : 'NA'}`;
+const fmtWarmCold = (w: WarmCold) => `warm_vs_cold=${w.pipeline.toFixed(1)}`;
+const fmtHead = (w: WarmCold | null) => `warm_vs_cold_head=${w?.head ? w.head.toFixed(1) : 'NA'} warm_vs_cold_written=${w ? w.written.toFixed(1) : 'NA'}`;
 
 async function main() {
   if (args.includes('--child-large')) return largeChild(opt('size', 20000));
