@@ -230,14 +230,14 @@ export async function runSegmentation(job: SegmentJob, hooks: JobHooks<SegmentJo
     if (job.timings && extracted > 0) job.timings.record(job.extractor.id, job.extractor.device, 'extract', extractSeconds / extracted, extracted);
     if (job.timings && headTiles > 0) job.timings.record(job.head.id, job.extractor.device, 'head', headSeconds / headTiles, headTiles);
 
-    const pixelsPerClass: Record<number, number> = {};
+    const histogram = new Float64Array(256);
     const journal = job.journal;
     function* strips(): Iterable<StoredStrip> {
       for (let r = 0; r < plan.rows; r++) {
         const p = journal.unitPayload(begin.id, r);
         if (!p) continue;
         const s = decodeStrip(p);
-        for (let i = 0; i < s.mask.length; i++) if (s.mask[i] !== 255) pixelsPerClass[s.mask[i]] = (pixelsPerClass[s.mask[i]] ?? 0) + 1;
+        for (let i = 0; i < s.mask.length; i++) histogram[s.mask[i]]++;
         yield s;
       }
     }
@@ -253,6 +253,8 @@ export async function runSegmentation(job: SegmentJob, hooks: JobHooks<SegmentJo
       throw e;
     }
     job.journal.dropPayloads(begin.id);
+    const pixelsPerClass: Record<number, number> = {};
+    for (let c = 0; c < 255; c++) if (histogram[c] > 0) pixelsPerClass[c] = histogram[c];
     meter.update(plan.count, 'done', undefined, true);
     return { ...written, tiles: plan.count, cacheHits, extractedTiles: extracted, resumedTiles, pixelsPerClass, classes: job.head.classes };
   });
