@@ -1,6 +1,6 @@
 // The file browser of web mode (a browser page cannot show the engine machine's native dialog): folders and
 // files of the engine's machine through `fs.list`, places on the left, a name field when saving.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DirectoryListing, FileEntry } from '../../shared/contract';
 import { useModel } from '../AppContext';
 import type { FileDialogRequest } from '../state/ui';
@@ -25,16 +25,21 @@ export function FileDialog({ request, resolve }: { request: FileDialogRequest; r
   const [name, setName] = useState(request.suggestedName ?? '');
   const [typed, setTyped] = useState('');
 
+  // Only the latest listing request may fill the dialog: on a slow engine the first listing (the last folder) can
+  // answer after the user has already typed another folder, and must not send them back.
+  const latest = useRef(0);
   const go = useCallback(async (path: string | null) => {
+    const ticket = ++latest.current;
     setError(null);
     try {
       const l = await model.client.call('fs.list', { path, kinds: [...request.kinds] });
+      if (ticket !== latest.current) return;
       setListing(l);
       setTyped(l.path);
       setSelected(null);
       localStorage.setItem(LAST_DIR, l.path);
     } catch (e) {
-      setError(e);
+      if (ticket === latest.current) setError(e);
     }
   }, [model, request.kinds]);
 
@@ -71,7 +76,7 @@ export function FileDialog({ request, resolve }: { request: FileDialogRequest; r
         <div className="file-main">
           <div className="path-row">
             <button disabled={!listing?.parent} onClick={() => void go(listing?.parent ?? null)} aria-label="Up one folder">↑</button>
-            <input value={typed} onChange={(e) => setTyped(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void go(typed)} aria-label="Folder" data-testid="file-path" />
+            <input value={typed} onChange={(e) => setTyped(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void go(e.currentTarget.value)} aria-label="Folder" data-testid="file-path" />
           </div>
           {error != null && <ErrorMessage error={error} />}
           <ul className="file-list" role="listbox">
