@@ -151,9 +151,9 @@ embedding), decoded by our decoder; row 3 real training crops; row 4 our autoenc
 
 {notes}
 
-## Feature quality (to be filled when the backbone and heads issues land)
+## Feature quality (new weights: rerun the heads' evaluation and fill this in)
 
-On Dubai tile 6, trained on tiles 1–5, same head and training budget:
+On Dubai tile 6, trained on tiles 1–5, same head and training budget (`tools/datasets/evalTable.ts`, see docs/heads.md):
 
 | features | mIoU (%) | command |
 |---|---|---|
