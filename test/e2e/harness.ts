@@ -114,3 +114,18 @@ export function changedShare(a: { data: Uint8Array }, b: { data: Uint8Array }, t
   }
   return changed / (a.data.length / 4);
 }
+
+/**
+ * In the open file dialog, go to a folder as a user does: wait for its first listing, type the folder, Enter, and
+ * wait until the dialog lists that folder.
+ */
+export async function goToFolder(page: Page, folder: string): Promise<void> {
+  await page.waitForSelector('[data-testid=file-dialog]:not([data-listed=""])');
+  await page.fill('[data-testid=file-path]', folder);
+  await page.press('[data-testid=file-path]', 'Enter');
+  const name = folder.replace(/[\\/]+$/, '').split(/[\\/]/).pop()!;
+  await page.waitForFunction(([f, n]) => {
+    const listed = document.querySelector('[data-testid=file-dialog]')?.getAttribute('data-listed') ?? '';
+    return listed === f || listed.endsWith('/' + n) || listed.endsWith('\\' + n);
+  }, [folder, name] as const);
+}

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApp, type Session } from './harness';
+import { goToFolder, openApp, type Session } from './harness';
 
 let s: Session;
 beforeAll(async () => {
@@ -92,8 +92,7 @@ describe('labelling', () => {
     await s.page.click('[data-tool=pan]');
     await s.page.click('text=Import labels…');
     await s.page.waitForSelector('[data-testid=file-dialog]');
-    await s.page.fill('[data-testid=file-path]', s.workDir);
-    await s.page.press('[data-testid=file-path]', 'Enter');
+    await goToFolder(s.page, s.workDir);
     await s.page.click('[data-name="field-labels.geojson"]');
     await s.page.click('[data-testid=file-accept]');
     await s.page.waitForSelector('.modal[aria-label^="Import labels"]');

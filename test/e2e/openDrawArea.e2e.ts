@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changedShare, openApp, regionPixels, regionStats, type Session } from './harness';
+import { changedShare, goToFolder, openApp, regionPixels, regionStats, type Session } from './harness';
 
 const sample = join(process.cwd(), 'resources', 'sample', 'L7_ETMs.tif');
 let s: Session;
@@ -144,8 +144,7 @@ describe('open → draw area', () => {
   it('saves the project through the in-app file browser (web mode), atomically', async () => {
     await s.page.keyboard.press('Control+s');
     await s.page.waitForSelector('[data-testid=file-dialog]');
-    await s.page.fill('[data-testid=file-path]', s.workDir);
-    await s.page.press('[data-testid=file-path]', 'Enter');
+    await goToFolder(s.page, s.workDir);
     // The listing has moved to the work folder once its data/ subfolder (the engine's COG cache) shows.
     await s.page.waitForSelector('[data-testid=file-dialog] [data-name="data"]');
     await s.page.fill('.save-name', 'olinda');

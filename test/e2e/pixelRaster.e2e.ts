@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApp, regionStats, type Session } from './harness';
+import { goToFolder, openApp, regionStats, type Session } from './harness';
 
 const sample = join(process.cwd(), 'resources', 'sample', 'L7_ETMs.tif');
 const W = 349, H = 352;
@@ -65,8 +65,7 @@ describe('an image without georeferencing', () => {
   it('opens in a pixel CRS and is drawn', async () => {
     await s.page.click('[data-testid=add-raster]');
     await s.page.waitForSelector('[data-testid=file-dialog]');
-    await s.page.fill('[data-testid=file-path]', s.workDir);
-    await s.page.press('[data-testid=file-path]', 'Enter');
+    await goToFolder(s.page, s.workDir);
     await s.page.click('[data-name="olinda.png"]');
     await s.page.click('[data-testid=file-accept]');
     await s.page.waitForSelector('[data-layer-id]');
@@ -218,8 +217,7 @@ describe('an image without georeferencing', () => {
     await s.page.click('.menu-title:text("Project")');
     await s.page.click('[data-command="project.saveAs"]');
     await s.page.waitForSelector('[data-testid=file-dialog]');
-    await s.page.fill('[data-testid=file-path]', s.workDir);
-    await s.page.press('[data-testid=file-path]', 'Enter');
+    await goToFolder(s.page, s.workDir);
     await s.page.waitForSelector('[data-testid=file-dialog] [data-name="data"]');
     await s.page.fill('.save-name', 'pixels');
     await s.page.click('[data-testid=file-accept]');
@@ -234,8 +232,7 @@ describe('an image without georeferencing', () => {
     await s.page.click('.menu-title:text("Project")');
     await s.page.click('[data-command="project.open"]');
     await s.page.waitForSelector('[data-testid=file-dialog]');
-    await s.page.fill('[data-testid=file-path]', s.workDir);
-    await s.page.press('[data-testid=file-path]', 'Enter');
+    await goToFolder(s.page, s.workDir);
     await s.page.click('[data-name="pixels.sdfproj"]');
     await s.page.click('[data-testid=file-accept]');
     await s.page.waitForSelector('[data-layer-id]');
@@ -255,8 +252,7 @@ describe('an image without georeferencing', () => {
   it('refuses the georeferenced sample scene in this pixel project, in words', async () => {
     await s.page.click('[data-testid=add-raster]');
     await s.page.waitForSelector('[data-testid=file-dialog]');
-    await s.page.fill('[data-testid=file-path]', join(process.cwd(), 'resources', 'sample'));
-    await s.page.press('[data-testid=file-path]', 'Enter');
+    await goToFolder(s.page, join(process.cwd(), 'resources', 'sample'));
     await s.page.click('[data-name="L7_ETMs.tif"]');
     await s.page.click('[data-testid=file-accept]');
     await expect.poll(() => s.page.locator('body').textContent(), { timeout: 20_000 }).toMatch(/is georeferenced, but this project works in the pixel coordinates/);

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApp, regionStats, type Session } from './harness';
+import { goToFolder, openApp, regionStats, type Session } from './harness';
 
 let s: Session;
 beforeAll(async () => {
@@ -25,8 +25,7 @@ const projectState = () => s.page.evaluate(() => {
 
 async function chooseInDialog(folder: string, name: string, mode: 'open' | 'save') {
   await s.page.waitForSelector('[data-testid=file-dialog]');
-  await s.page.fill('[data-testid=file-path]', folder);
-  await s.page.press('[data-testid=file-path]', 'Enter');
+  await goToFolder(s.page, folder);
   await s.page.waitForSelector('[data-testid=file-dialog] [data-name="data"]');
   if (mode === 'save') await s.page.fill('.save-name', name);
   else await s.page.click(`[data-name="${name}"]`);

@@ -28,14 +28,17 @@ export function FileDialog({ request, resolve }: { request: FileDialogRequest; r
   // Only the latest listing request may fill the dialog: on a slow engine the first listing (the last folder) can
   // answer after the user has already typed another folder, and must not send them back.
   const latest = useRef(0);
+  // Set when the user edits the folder field, so that a listing answering meanwhile does not overwrite their text.
+  const editing = useRef(false);
   const go = useCallback(async (path: string | null) => {
     const ticket = ++latest.current;
+    editing.current = false;
     setError(null);
     try {
       const l = await model.client.call('fs.list', { path, kinds: [...request.kinds] });
       if (ticket !== latest.current) return;
       setListing(l);
-      setTyped(l.path);
+      if (!editing.current) setTyped(l.path);
       setSelected(null);
       localStorage.setItem(LAST_DIR, l.path);
     } catch (e) {
@@ -69,14 +72,14 @@ export function FileDialog({ request, resolve }: { request: FileDialogRequest; r
       <button onClick={() => finish(null)}>Cancel</button>
       <button className="primary" onClick={accept} data-testid="file-accept" disabled={request.mode === 'open' ? !selected || selected.kind === 'directory' : !name.trim()}>{request.mode === 'open' ? 'Open' : 'Save'}</button>
     </>}>
-      <div className="file-dialog" data-testid="file-dialog">
+      <div className="file-dialog" data-testid="file-dialog" data-listed={listing?.path ?? ''}>
         <ul className="places">
           {listing?.places.map((p) => <li key={p.path}><button className="link" onClick={() => void go(p.path)}>{p.label}</button></li>)}
         </ul>
         <div className="file-main">
           <div className="path-row">
             <button disabled={!listing?.parent} onClick={() => void go(listing?.parent ?? null)} aria-label="Up one folder">↑</button>
-            <input value={typed} onChange={(e) => setTyped(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void go(e.currentTarget.value)} aria-label="Folder" data-testid="file-path" />
+            <input value={typed} onChange={(e) => { editing.current = true; setTyped(e.target.value); }} onKeyDown={(e) => e.key === 'Enter' && void go(e.currentTarget.value)} aria-label="Folder" data-testid="file-path" />
           </div>
           {error != null && <ErrorMessage error={error} />}
           <ul className="file-list" role="listbox">
