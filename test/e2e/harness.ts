@@ -129,3 +129,23 @@ export async function goToFolder(page: Page, folder: string): Promise<void> {
     return listed === f || listed.endsWith('/' + n) || listed.endsWith('\\' + n);
   }, [folder, name] as const);
 }
+
+/**
+ * Draw a polygon on the map with the active drawing tool as a user does: click the vertices, double-click the last
+ * one to finish. Points are fractions of the map's width and height.
+ */
+export async function drawPolygon(page: Page, points: readonly (readonly [number, number])[], pause = 60, settle = 150): Promise<void> {
+  const box = (await page.locator('[data-testid=map]').boundingBox())!;
+  for (const [fx, fy] of points.slice(0, -1)) {
+    await page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
+    await page.waitForTimeout(pause);
+  }
+  const [lx, ly] = points[points.length - 1]!;
+  await page.mouse.dblclick(box.x + box.width * lx, box.y + box.height * ly);
+  await page.waitForTimeout(settle);
+}
+
+/** A square label of half-size `half` (fraction of the map) centred at (cx, cy). */
+export function drawSquare(page: Page, cx: number, cy: number, half: number): Promise<void> {
+  return drawPolygon(page, [[cx - half, cy - half], [cx + half, cy - half], [cx + half, cy + half], [cx - half, cy + half]]);
+}

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goToFolder, openApp, type Session } from './harness';
+import { drawPolygon, goToFolder, openApp, type Session } from './harness';
 
 let s: Session;
 beforeAll(async () => {
@@ -19,18 +19,6 @@ afterAll(async () => {
 
 const content = () => s.page.evaluate(() => (window as any).__sdfModel.project.get().content);
 
-async function drawPolygon(points: [number, number][]) {
-  const box = (await s.page.locator('[data-testid=map]').boundingBox())!;
-  // Click the first vertices; double-click the last one to finish (as a user does).
-  for (const [fx, fy] of points.slice(0, -1)) {
-    await s.page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
-    await s.page.waitForTimeout(80);
-  }
-  const [lx, ly] = points[points.length - 1]!;
-  await s.page.mouse.dblclick(box.x + box.width * lx, box.y + box.height * ly);
-  await s.page.waitForTimeout(200);
-}
-
 const classRow = (name: string) => s.page.locator('[data-testid=class-list] li', { has: s.page.locator(`input.class-name[value="${name}"]`) });
 
 describe('labelling', () => {
@@ -38,9 +26,9 @@ describe('labelling', () => {
     await s.page.click('[data-tab=labels]');
     await classRow('Vegetation').locator('input[type=radio]').check();
     await s.page.click('[data-testid=label-draw]');
-    await drawPolygon([[0.3, 0.2], [0.4, 0.2], [0.4, 0.3], [0.3, 0.3]]);
+    await drawPolygon(s.page, [[0.3, 0.2], [0.4, 0.2], [0.4, 0.3], [0.3, 0.3]], 80, 200);
     await classRow('Water').locator('input[type=radio]').check();
-    await drawPolygon([[0.8, 0.8], [0.9, 0.8], [0.9, 0.9], [0.8, 0.9]]);
+    await drawPolygon(s.page, [[0.8, 0.8], [0.9, 0.8], [0.9, 0.9], [0.8, 0.9]], 80, 200);
     const c = await content();
     expect(c.labels.map((l: { classId: number }) => l.classId)).toEqual([1, 2]);
     await expect(classRow('Vegetation').locator('.count').textContent()).resolves.toBe('1');

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goToFolder, openApp, regionStats, type Session } from './harness';
+import { drawSquare, goToFolder, openApp, regionStats, type Session } from './harness';
 
 const sample = join(process.cwd(), 'resources', 'sample', 'L7_ETMs.tif');
 const W = 349, H = 352;
@@ -48,17 +48,6 @@ async function changedShares(a: Buffer, b: Buffer, r: { x0: number; y0: number; 
     }
   }
   return { inside: inC / Math.max(1, inN), outside: outC / Math.max(1, outN) };
-}
-
-async function drawSquare(cx: number, cy: number, half: number) {
-  const box = await mapBox();
-  const pts: [number, number][] = [[cx - half, cy - half], [cx + half, cy - half], [cx + half, cy + half], [cx - half, cy + half]];
-  for (const [fx, fy] of pts.slice(0, -1)) {
-    await s.page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
-    await s.page.waitForTimeout(60);
-  }
-  await s.page.mouse.dblclick(box.x + box.width * pts[3]![0], box.y + box.height * pts[3]![1]);
-  await s.page.waitForTimeout(150);
 }
 
 describe('an image without georeferencing', () => {
@@ -114,13 +103,13 @@ describe('an image without georeferencing', () => {
     await s.page.click('[data-tab=labels]');
     await s.page.click('[data-testid=label-draw]');
     await classRow('Vegetation').locator('input[type=radio]').check();
-    await drawSquare(0.14, 0.1, 0.035);
-    await drawSquare(0.3, 0.07, 0.03);
-    await drawSquare(0.12, 0.45, 0.03);
+    await drawSquare(s.page, 0.14, 0.1, 0.035);
+    await drawSquare(s.page, 0.3, 0.07, 0.03);
+    await drawSquare(s.page, 0.12, 0.45, 0.03);
     await classRow('Water').locator('input[type=radio]').check();
-    await drawSquare(0.82, 0.85, 0.04);
-    await drawSquare(0.88, 0.62, 0.03);
-    await drawSquare(0.7, 0.93, 0.025);
+    await drawSquare(s.page, 0.82, 0.85, 0.04);
+    await drawSquare(s.page, 0.88, 0.62, 0.03);
+    await drawSquare(s.page, 0.7, 0.93, 0.025);
     await s.page.click('[data-tool=pan]');
     const c = await content();
     expect(c.labels).toHaveLength(6);

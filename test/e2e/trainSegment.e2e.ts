@@ -3,7 +3,7 @@
 // curve → holdout metrics → apply → draw an area → segment → the class mask is drawn over the map. During the segmentation job the renderer's main thread must
 // have no long task over 100 ms (PerformanceObserver 'longtask').
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApp, regionStats, type Session } from './harness';
+import { drawSquare, openApp, regionStats, type Session } from './harness';
 
 let s: Session;
 beforeAll(async () => {
@@ -19,30 +19,18 @@ afterAll(async () => {
 const content = () => s.page.evaluate(() => (window as any).__sdfModel.project.get().content);
 const classRow = (name: string) => s.page.locator('[data-testid=class-list] li', { has: s.page.locator(`input.class-name[value="${name}"]`) });
 
-async function drawSquare(cx: number, cy: number, half: number) {
-  const box = (await s.page.locator('[data-testid=map]').boundingBox())!;
-  const pts: [number, number][] = [[cx - half, cy - half], [cx + half, cy - half], [cx + half, cy + half], [cx - half, cy + half]];
-  // Click the first vertices; double-click the last one to finish (as a user does).
-  for (const [fx, fy] of pts.slice(0, -1)) {
-    await s.page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
-    await s.page.waitForTimeout(60);
-  }
-  await s.page.mouse.dblclick(box.x + box.width * pts[3]![0], box.y + box.height * pts[3]![1]);
-  await s.page.waitForTimeout(150);
-}
-
 describe('label → train → segment', () => {
   it('labels forest and sea, two polygons each', async () => {
     await s.page.click('[data-tab=labels]');
     await s.page.click('[data-testid=label-draw]');
     await classRow('Vegetation').locator('input[type=radio]').check();
-    await drawSquare(0.14, 0.1, 0.035);
-    await drawSquare(0.3, 0.07, 0.03);
-    await drawSquare(0.12, 0.45, 0.03);
+    await drawSquare(s.page, 0.14, 0.1, 0.035);
+    await drawSquare(s.page, 0.3, 0.07, 0.03);
+    await drawSquare(s.page, 0.12, 0.45, 0.03);
     await classRow('Water').locator('input[type=radio]').check();
-    await drawSquare(0.82, 0.85, 0.04);
-    await drawSquare(0.88, 0.62, 0.03);
-    await drawSquare(0.7, 0.93, 0.025);
+    await drawSquare(s.page, 0.82, 0.85, 0.04);
+    await drawSquare(s.page, 0.88, 0.62, 0.03);
+    await drawSquare(s.page, 0.7, 0.93, 0.025);
     await s.page.click('[data-tool=pan]');
     const labels = (await content()).labels;
     expect(labels.map((l: { classId: number }) => l.classId)).toEqual([1, 1, 1, 2, 2, 2]);
