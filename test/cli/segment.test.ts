@@ -106,6 +106,24 @@ describe('satdifuser segment --default / classify --default', () => {
     expect(own.stderr).not.toMatch(/Warning/);
   }, 300_000);
 
+  it('--provider cuda without a CUDA library falls back to the CPU, says why, and gives the same mask; a wrong value is refused', () => {
+    const cpuMask = join(dir, 'cpu.tif');
+    const cudaMask = join(dir, 'cuda.tif');
+    // Separate stores: both runs compute their features (a cache hit would not open the backbone's sessions).
+    const cpu = cli(['segment', sampleScene, '--default', '--out', cpuMask, '--threads', '1', '--store', join(dir, 'p_cpu.sqlite')]);
+    expect(cpu.status, cpu.stderr).toBe(0);
+    expect(cpu.stderr).not.toMatch(/^provider:/m);
+    const cuda = cli(['segment', sampleScene, '--default', '--out', cudaMask, '--threads', '1', '--provider', 'cuda', '--store', join(dir, 'p_cuda.sqlite')]);
+    expect(cuda.status, cuda.stderr).toBe(0);
+    // This machine's onnxruntime build has no usable CUDA library: each backbone session says so and runs on the CPU.
+    expect(cuda.stderr).toMatch(/^provider: .*running on cpu; cuda not used: .+$/m);
+    const bytes = (f: string) => gdal('gdal_translate', '-q', '-of', 'AAIGrid', f, '/vsistdout/');
+    expect(bytes(cudaMask)).toBe(bytes(cpuMask));
+    const bad = cli(['segment', sampleScene, '--default', '--out', join(dir, 'bad.tif'), '--provider', 'tpu']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--provider must be one of cpu, cuda, dml, webgpu; got "tpu"/);
+  }, 300_000);
+
   it('refuses a raster without the head\'s bands, and the head on a different version of the backbone', () => {
     const oneBand = join(dir, 'one_band.tif');
     gdal('gdal_translate', '-q', '-b', '1', sampleScene, oneBand);

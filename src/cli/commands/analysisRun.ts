@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { checkCompatible } from '../../engine/heads/artifact/card';
 import { loadHead, type LoadedHead } from '../../engine/heads/artifact/io';
 import { openBackbone, type BackboneHandle } from '../../engine/heads/features/extractors';
+import type { SessionChoice } from '../../engine/backbone/providers';
 import { HeadPredictor } from '../../engine/heads/infer/predictor';
 import { requireDefaultHead, type HeadTask } from '../../engine/api/defaultHead';
 import { openRaster } from '../../engine/raster/open';
@@ -54,16 +55,16 @@ export function resolveHeadPath(head: string | null, task: HeadTask): string {
 }
 
 /** A trained head and the backbone it was trained on, checked against each other and the raster. */
-export async function openHeadAndBackbone(headPath: string, task: HeadTask, raster: { bandCount: number; path: string }, threads?: number): Promise<OpenedHead> {
+export async function openHeadAndBackbone(headPath: string, task: HeadTask, raster: { bandCount: number; path: string }, threads?: number, session: SessionChoice = {}): Promise<OpenedHead> {
   if (!existsSync(resolve(headPath))) throw new FileNotFoundError(headPath, 'head');
   const head = loadHead(headPath);
   if (head.card.spec.task !== task) {
     throw new InvalidArgumentError(`The head "${head.card.name}" ${head.card.spec.task === 'seg' ? 'segments' : 'classifies'}; use it with \`satdifuser ${head.card.spec.task === 'seg' ? 'segment' : 'classify'}\`.`);
   }
-  const backbone = await openBackbone(head.card.backbone.source ?? head.card.backbone.id, { tileSize: head.card.input.tileSize, threads, batch: 2 });
+  const backbone = await openBackbone(head.card.backbone.source ?? head.card.backbone.id, { tileSize: head.card.input.tileSize, threads, batch: 2, providers: session.providers, onProvider: session.onProvider });
   try {
     checkCompatible(head.card, backbone.ref, raster);
-    return { head, predictor: await HeadPredictor.open(head, { threads }), backbone, headPath };
+    return { head, predictor: await HeadPredictor.open(head, { threads, providers: session.providers }), backbone, headPath };
   } catch (e) {
     await backbone.release();
     throw e;
@@ -84,6 +85,8 @@ export interface AnalysisOptions {
   readonly task: HeadTask;
   readonly store: string | null;
   readonly threads?: number;
+  /** `--provider`: execution providers for the backbone and head sessions, and who is told what ran. */
+  readonly session?: SessionChoice;
   /** Checks that need the open raster (outputs, grid) before the head and backbone are loaded. */
   readonly beforeHead?: (area: JobArea) => void;
 }
@@ -97,7 +100,7 @@ export async function withAnalysis<T>(o: AnalysisOptions, signal: AbortSignal | 
     o.beforeHead?.(area);
     const headPath = resolveHeadPath(o.head, o.task);
     store = openStore(o.store ?? defaultStorePath());
-    opened = await openHeadAndBackbone(headPath, o.task, { bandCount: area.source.info.bands, path: o.raster }, o.threads);
+    opened = await openHeadAndBackbone(headPath, o.task, { bandCount: area.source.info.bands, path: o.raster }, o.threads, o.session);
     return await body({ area, opened, store });
   } finally {
     store?.close();

@@ -13,6 +13,8 @@ import { vectorFormatOf } from '../../engine/export/vector/writeVector';
 import { InvalidArgumentError } from '../../shared/errors';
 import type { CliCommand, CliContext } from '../command';
 import { parseCommandArgs } from './args';
+import { providerChoice } from './models/provider';
+import { providersFromChoice } from '../../engine/runtime';
 import { jobEventPrinter, printOutcome, withAnalysis, type JobArea } from './analysisRun';
 
 const usage = `Usage: satdifuser segment <raster> [--aoi <geojson>] [--head <head>|--default] --out <mask.tif>
@@ -33,6 +35,8 @@ Options:
   --simplify <pixels>     vector simplification tolerance in pixels (default 1.5; 0 = exact pixel edges)
   --overlap <pixels>      tile overlap (default 1/8 of the backbone's tile)
   --threads <n>           onnxruntime threads for the backbone and head (default: all cores)
+  --provider <p>          cpu|cuda|dml|webgpu for the backbone and head (default: $SATDIFUSER_PROVIDER, else cpu); a
+                          GPU that cannot start falls back to cpu and says why
   --store <file>          feature cache and job journal database (default: $SATDIFUSER_STORE or the user cache)
 
 --default uses the segmentation head shipped with the default backbone (models/<backbone>/heads/, see
@@ -50,6 +54,8 @@ export interface SegmentArgs {
   readonly overlap: number | null;
   readonly store: string | null;
   readonly threads: number | null;
+  /** --provider as given (checked when the job opens its sessions); null: $SATDIFUSER_PROVIDER, else CPU. */
+  readonly provider?: string | null;
   /** Output block size in pixels (default: the writer's 512); overviews are built down to one block. */
   readonly blockSize?: number;
 }
@@ -70,7 +76,7 @@ export function parseSegmentArgs(args: string[], usageText = usage): SegmentArgs
   const { values, positionals } = parseCommandArgs(args, {
     aoi: { type: 'string' }, head: { type: 'string' }, default: { type: 'boolean' }, out: { type: 'string' },
     vector: { type: 'string' }, probabilities: { type: 'string' }, 'min-area': { type: 'string' }, simplify: { type: 'string' },
-    overlap: { type: 'string' }, store: { type: 'string' }, threads: { type: 'string' },
+    overlap: { type: 'string' }, store: { type: 'string' }, threads: { type: 'string' }, provider: { type: 'string' },
   }, usageText);
   const problems: string[] = [];
   if (positionals.length !== 1) problems.push(positionals.length ? 'give exactly one raster' : 'give the raster to segment');
@@ -78,6 +84,8 @@ export function parseSegmentArgs(args: string[], usageText = usage): SegmentArgs
   if (values.head !== undefined && values.default) problems.push('give either --head <head> or --default, not both');
   if (problems.length) throw new InvalidArgumentError(`satdifuser segment: ${problems.join('; ')}.`, usageText);
   if (typeof values.vector === 'string') vectorFormatOf(values.vector);
+  // A wrong --provider is refused before anything is opened.
+  if (typeof values.provider === 'string') providersFromChoice(values.provider);
   const overlap = num(values.overlap, 'overlap', 0);
   if (overlap !== null && !Number.isInteger(overlap)) throw new InvalidArgumentError('--overlap needs a whole number of pixels.', usageText);
   return {
@@ -92,6 +100,7 @@ export function parseSegmentArgs(args: string[], usageText = usage): SegmentArgs
     overlap,
     store: typeof values.store === 'string' ? values.store : null,
     threads: threadsOf(num(values.threads, 'threads', 1)),
+    provider: typeof values.provider === 'string' ? values.provider : null,
   };
 }
 
@@ -99,7 +108,7 @@ export function parseSegmentArgs(args: string[], usageText = usage): SegmentArgs
 export async function runSegmentCommand(a: SegmentArgs, ctx: CliContext, describe: (r: SegmentJobResult) => string = describeSegmentation): Promise<number> {
   const beforeHead = ({ source, box }: JobArea) =>
     validateSegmentOutputs({ maskPath: a.out, probabilitiesPath: a.probabilities, vectorPath: a.vector, info: source.info, classes: [], provenance: { source: a.raster, model: '', head: '' } }, box);
-  return withAnalysis({ raster: a.raster, aoi: a.aoi, head: a.head, task: 'seg', store: a.store, threads: a.threads ?? undefined, beforeHead }, ctx.signal, async ({ area, opened, store }) => {
+  return withAnalysis({ raster: a.raster, aoi: a.aoi, head: a.head, task: 'seg', store: a.store, threads: a.threads ?? undefined, session: providerChoice(a.provider ?? undefined, ctx.stderr), beforeHead }, ctx.signal, async ({ area, opened, store }) => {
     const { source, box } = area;
     const { head, predictor, backbone } = opened;
     if (a.head === null) ctx.stderr.write(`Default head: ${head.card.name} (${opened.headPath}) on ${backbone.description}.\n`);

@@ -13,7 +13,12 @@ export interface ProviderChoice {
 }
 
 export function providerOption(p: ParsedArgs, stderr: NodeJS.WritableStream & { isTTY?: boolean }): ProviderChoice {
-  const providers = providersFromChoice(p.flags.get('provider'));
+  return providerChoice(p.flags.get('provider'), stderr);
+}
+
+/** The same for commands that parse their flags with node:util (segment, classify, demo). */
+export function providerChoice(value: string | undefined, stderr: NodeJS.WritableStream & { isTTY?: boolean }): ProviderChoice {
+  const providers = providersFromChoice(value);
   return {
     providers,
     onProvider(session, report) {

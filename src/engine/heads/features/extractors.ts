@@ -10,6 +10,7 @@ import { InvalidArgumentError, throwIfCancelled } from '../../../shared/errors';
 import type { FeatureExtractor, TileInput } from '../../jobs/model';
 import type { FeatureSet, FeatureTensor } from '../../store/featureCache';
 import { BackboneRuntime } from '../../backbone/backboneRuntime';
+import { type ProviderName, type ProviderReport, providersFromEnv } from '../../runtime';
 import { type BackboneModel, listModels, loadBackbone } from '../../backbone/modelStore';
 import type { BackboneRef } from '../artifact/card';
 import { pixelFeatures, pixelsLayout } from '../pixels';
@@ -32,6 +33,10 @@ export interface OpenBackboneOptions {
   /** Tiles per backbone call. */
   readonly batch?: number;
   readonly seed?: number;
+  /** Execution providers for the backbone's sessions (default: $SATDIFUSER_PROVIDER, else CPU). */
+  readonly providers?: readonly ProviderName[];
+  /** Told which provider each session runs on, and why the ones before it were not used. */
+  readonly onProvider?: (session: string, report: ProviderReport) => void;
 }
 
 /** `choice`: pixels | default | random-init | random-init:<seed> | a model id or folder. */
@@ -129,9 +134,14 @@ async function modelBackbone(model: BackboneModel, o: OpenBackboneOptions, id: s
   const [lo, hi] = model.inputRange;
   const batch = Math.max(1, o.batch ?? 1);
   const extractor: FeatureExtractor = {
-    id: id ?? model.name, weightsHash, tileSize: o.tileSize, inputChannels: 3, settings, device: `cpu (${o.threads ?? 'default'} threads)`,
+    id: id ?? model.name, weightsHash, tileSize: o.tileSize, inputChannels: 3, settings,
+    // What actually runs once the sessions exist (a requested GPU may have fallen back to the CPU).
+    get device() {
+      const active = runtime?.providers.unet.active ?? `${(o.providers ?? providersFromEnv() ?? ['cpu'])[0]} requested`;
+      return `${active} (${o.threads ?? 'default'} threads)`;
+    },
     async extract(tiles: readonly TileInput[], signal?: AbortSignal): Promise<FeatureSet[]> {
-      runtime ??= await BackboneRuntime.open(model, o.tileSize, o.tileSize, { threads: o.threads });
+      runtime ??= await BackboneRuntime.open(model, o.tileSize, o.tileSize, { threads: o.threads, providers: o.providers, onProvider: o.onProvider });
       const out: FeatureSet[] = [];
       for (let i = 0; i < tiles.length; i += batch) {
         throwIfCancelled(signal, 'Feature extraction');

@@ -5,7 +5,7 @@ import { InvalidArgumentError, SatError, throwIfCancelled } from '../../../share
 import type { ClassInfo } from '../../../shared/jobs';
 import type { ClassificationHead, HeadExpectations, SegmentationHead } from '../../jobs/model';
 import { serializeModel } from '../../nn/serialize';
-import { Session, Tensor } from '../../runtime';
+import { type ProviderName, Session, Tensor } from '../../runtime';
 import type { FeatureSet } from '../../store/featureCache';
 import type { HeadCard } from '../artifact/card';
 import type { LoadedHead } from '../artifact/io';
@@ -38,7 +38,7 @@ export class HeadPredictor implements SegmentationHead, ClassificationHead {
     this.inputs = card.spec.layout.timesteps.filter((t) => used.has(t)).flatMap((t) => card.spec.layout.scales.map((_, k) => featureName(t, k)));
   }
 
-  static async open(head: LoadedHead, o: { threads?: number } = {}): Promise<HeadPredictor> {
+  static async open(head: LoadedHead, o: { threads?: number; providers?: readonly ProviderName[] } = {}): Promise<HeadPredictor> {
     const weights = new Map<string, Float32Array>([...head.tensors].map(([k, t]) => [k, t.data]));
     let graph;
     try {
@@ -47,7 +47,7 @@ export class HeadPredictor implements SegmentationHead, ClassificationHead {
       if (e instanceof SatError) throw new SatError('CORRUPT_WEIGHTS', `The head "${head.card.name}" cannot be built from its weights: ${e.message}`, { hint: 'Export the head again.', cause: e });
       throw e;
     }
-    const session = await Session.create(serializeModel(graph), { providers: ['cpu'], intraOpThreads: o.threads, label: `the head "${head.card.name}"` });
+    const session = await Session.create(serializeModel(graph), { providers: [...(o.providers ?? ['cpu'])], intraOpThreads: o.threads, label: `the head "${head.card.name}"` });
     return new HeadPredictor(head.card, session);
   }
 
