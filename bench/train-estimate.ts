@@ -8,17 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEngine } from '../src/engine/api/engine';
 import type { TrainRequest } from '../src/shared/contract';
+import { forestSeaLabels } from '../test/helpers/forestSeaLabels';
 
 const engine = createEngine({ host: 'test', dataDir: join(mkdtempSync(join(tmpdir(), 'sdf-bench-est-')), 'data') });
 const h = await engine['raster.open']({ path: join(process.cwd(), 'resources', 'sample', 'L7_ETMs.tif') });
-const sq = (x: number, y: number, d: number) => ({ type: 'Polygon' as const, coordinates: [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]] as [number, number][]] });
-const labels = {
-  crs: 'EPSG:31985',
-  features: [
-    { id: 'f1', classId: 1, geometry: sq(289300, 9119300, 700) }, { id: 'f2', classId: 1, geometry: sq(290800, 9119700, 600) }, { id: 'f3', classId: 1, geometry: sq(289200, 9116000, 500) },
-    { id: 's1', classId: 2, geometry: sq(297300, 9111300, 700) }, { id: 's2', classId: 2, geometry: sq(297700, 9113500, 500) }, { id: 's3', classId: 2, geometry: sq(296200, 9110900, 400) },
-  ],
-};
+const labels = forestSeaLabels;
 const classes = [0, 1, 2].map((id) => ({ id, name: `class ${id}`, color: [id * 80, 100, 50] as [number, number, number] }));
 const request = (size: 'light' | 'faithful'): TrainRequest => ({ rasterId: h.rasterId, name: size, backboneId: 'pixels', fusion: 'gw', size, classes, labels, holdoutFraction: 0.3, maxEpochs: 2, seed: 7, tileSize: 256, overlap: 32 });
 

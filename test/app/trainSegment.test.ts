@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { EngineEvent, SegmentOutput, TrainResult } from '../../src/shared/contract';
 import { createEngine } from '../../src/engine/api/engine';
 import { sampleScene } from '../helpers/shared';
+import { forestSeaLabels, square as sq } from '../helpers/forestSeaLabels';
 
 const dir = mkdtempSync(join(tmpdir(), 'sdf-loop-'));
 const engine = createEngine({ host: 'test', dataDir: join(dir, 'data'), sampleScene });
@@ -17,15 +18,7 @@ const events: EngineEvent[] = [];
 engine.events.on((e) => events.push(e));
 afterAll(() => engine.dispose());
 
-const sq = (x: number, y: number, d: number) => ({ type: 'Polygon' as const, coordinates: [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]] as [number, number][]] });
-// Forest (top-left of the scene) and sea (bottom-right), in the scene's CRS (EPSG:31985).
-const labels = {
-  crs: 'EPSG:31985',
-  features: [
-    { id: 'f1', classId: 1, geometry: sq(289300, 9119300, 700) }, { id: 'f2', classId: 1, geometry: sq(290800, 9119700, 600) }, { id: 'f3', classId: 1, geometry: sq(289200, 9116000, 500) },
-    { id: 's1', classId: 2, geometry: sq(297300, 9111300, 700) }, { id: 's2', classId: 2, geometry: sq(297700, 9113500, 500) }, { id: 's3', classId: 2, geometry: sq(296200, 9110900, 400) },
-  ],
-};
+const labels = forestSeaLabels;
 const classes = [{ id: 0, name: 'Other', color: [128, 128, 128] as [number, number, number] }, { id: 1, name: 'Forest', color: [0, 150, 0] as [number, number, number] }, { id: 2, name: 'Sea', color: [0, 80, 255] as [number, number, number] }];
 
 let trained: TrainResult;

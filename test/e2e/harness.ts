@@ -149,3 +149,23 @@ export async function drawPolygon(page: Page, points: readonly (readonly [number
 export function drawSquare(page: Page, cx: number, cy: number, half: number): Promise<void> {
   return drawPolygon(page, [[cx - half, cy - half], [cx + half, cy - half], [cx + half, cy + half], [cx - half, cy + half]]);
 }
+
+/** The class row of the Labels panel whose name field holds `name`. */
+export function classRow(page: Page, name: string) {
+  return page.locator('[data-testid=class-list] li', { has: page.locator(`input.class-name[value="${name}"]`) });
+}
+
+/**
+ * The journeys' training labels on the sample scene (or an image of it), with the label tool active: three squares
+ * of forest (top left, class Vegetation) and three of sea (bottom right, class Water).
+ */
+export async function labelForestAndSea(page: Page): Promise<void> {
+  await classRow(page, 'Vegetation').locator('input[type=radio]').check();
+  await drawSquare(page, 0.14, 0.1, 0.035);
+  await drawSquare(page, 0.3, 0.07, 0.03);
+  await drawSquare(page, 0.12, 0.45, 0.03);
+  await classRow(page, 'Water').locator('input[type=radio]').check();
+  await drawSquare(page, 0.82, 0.85, 0.04);
+  await drawSquare(page, 0.88, 0.62, 0.03);
+  await drawSquare(page, 0.7, 0.93, 0.025);
+}

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drawSquare, goToFolder, openApp, regionStats, type Session } from './harness';
+import { goToFolder, labelForestAndSea, openApp, regionStats, type Session } from './harness';
 
 const sample = join(process.cwd(), 'resources', 'sample', 'L7_ETMs.tif');
 const W = 349, H = 352;
@@ -29,7 +29,6 @@ afterAll(async () => {
 
 const content = () => s.page.evaluate(() => (window as any).__sdfModel.project.get().content);
 const fromScreen = (u: number, v: number) => s.page.evaluate(([u, v]) => (window as any).__sdfMap.map.getCoordinateFromPixel([u, v]) as [number, number], [u, v] as const);
-const classRow = (name: string) => s.page.locator('[data-testid=class-list] li', { has: s.page.locator(`input.class-name[value="${name}"]`) });
 const mapBox = async () => (await s.page.locator('[data-testid=map]').boundingBox())!;
 
 /** Shares of pixels whose colour changed by more than 40 (any channel), inside and outside a screen box. */
@@ -102,14 +101,7 @@ describe('an image without georeferencing', () => {
   it('labels two classes in pixel coordinates and estimates the training run before Train', async () => {
     await s.page.click('[data-tab=labels]');
     await s.page.click('[data-testid=label-draw]');
-    await classRow('Vegetation').locator('input[type=radio]').check();
-    await drawSquare(s.page, 0.14, 0.1, 0.035);
-    await drawSquare(s.page, 0.3, 0.07, 0.03);
-    await drawSquare(s.page, 0.12, 0.45, 0.03);
-    await classRow('Water').locator('input[type=radio]').check();
-    await drawSquare(s.page, 0.82, 0.85, 0.04);
-    await drawSquare(s.page, 0.88, 0.62, 0.03);
-    await drawSquare(s.page, 0.7, 0.93, 0.025);
+    await labelForestAndSea(s.page);
     await s.page.click('[data-tool=pan]');
     const c = await content();
     expect(c.labels).toHaveLength(6);

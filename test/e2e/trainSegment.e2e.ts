@@ -3,7 +3,7 @@
 // curve → holdout metrics → apply → draw an area → segment → the class mask is drawn over the map. During the segmentation job the renderer's main thread must
 // have no long task over 100 ms (PerformanceObserver 'longtask').
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drawSquare, openApp, regionStats, type Session } from './harness';
+import { labelForestAndSea, openApp, regionStats, type Session } from './harness';
 
 let s: Session;
 beforeAll(async () => {
@@ -17,20 +17,11 @@ afterAll(async () => {
 });
 
 const content = () => s.page.evaluate(() => (window as any).__sdfModel.project.get().content);
-const classRow = (name: string) => s.page.locator('[data-testid=class-list] li', { has: s.page.locator(`input.class-name[value="${name}"]`) });
-
 describe('label → train → segment', () => {
   it('labels forest and sea, two polygons each', async () => {
     await s.page.click('[data-tab=labels]');
     await s.page.click('[data-testid=label-draw]');
-    await classRow('Vegetation').locator('input[type=radio]').check();
-    await drawSquare(s.page, 0.14, 0.1, 0.035);
-    await drawSquare(s.page, 0.3, 0.07, 0.03);
-    await drawSquare(s.page, 0.12, 0.45, 0.03);
-    await classRow('Water').locator('input[type=radio]').check();
-    await drawSquare(s.page, 0.82, 0.85, 0.04);
-    await drawSquare(s.page, 0.88, 0.62, 0.03);
-    await drawSquare(s.page, 0.7, 0.93, 0.025);
+    await labelForestAndSea(s.page);
     await s.page.click('[data-tool=pan]');
     const labels = (await content()).labels;
     expect(labels.map((l: { classId: number }) => l.classId)).toEqual([1, 1, 1, 2, 2, 2]);
