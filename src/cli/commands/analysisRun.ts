@@ -55,16 +55,16 @@ export function resolveHeadPath(head: string | null, task: HeadTask): string {
 }
 
 /** A trained head and the backbone it was trained on, checked against each other and the raster. */
-export async function openHeadAndBackbone(headPath: string, task: HeadTask, raster: { bandCount: number; path: string }, threads?: number, session: SessionChoice = {}): Promise<OpenedHead> {
+export async function openHeadAndBackbone(headPath: string, task: HeadTask, raster: { bandCount: number; path: string }, session: SessionChoice = {}): Promise<OpenedHead> {
   if (!existsSync(resolve(headPath))) throw new FileNotFoundError(headPath, 'head');
   const head = loadHead(headPath);
   if (head.card.spec.task !== task) {
     throw new InvalidArgumentError(`The head "${head.card.name}" ${head.card.spec.task === 'seg' ? 'segments' : 'classifies'}; use it with \`satdifuser ${head.card.spec.task === 'seg' ? 'segment' : 'classify'}\`.`);
   }
-  const backbone = await openBackbone(head.card.backbone.source ?? head.card.backbone.id, { tileSize: head.card.input.tileSize, threads, batch: 2, providers: session.providers, onProvider: session.onProvider });
+  const backbone = await openBackbone(head.card.backbone.source ?? head.card.backbone.id, { ...session, tileSize: head.card.input.tileSize, batch: 2 });
   try {
     checkCompatible(head.card, backbone.ref, raster);
-    return { head, predictor: await HeadPredictor.open(head, { threads, providers: session.providers }), backbone, headPath };
+    return { head, predictor: await HeadPredictor.open(head, { threads: session.threads, providers: session.providers }), backbone, headPath };
   } catch (e) {
     await backbone.release();
     throw e;
@@ -100,7 +100,7 @@ export async function withAnalysis<T>(o: AnalysisOptions, signal: AbortSignal | 
     o.beforeHead?.(area);
     const headPath = resolveHeadPath(o.head, o.task);
     store = openStore(o.store ?? defaultStorePath());
-    opened = await openHeadAndBackbone(headPath, o.task, { bandCount: area.source.info.bands, path: o.raster }, o.threads, o.session);
+    opened = await openHeadAndBackbone(headPath, o.task, { bandCount: area.source.info.bands, path: o.raster }, { ...o.session, threads: o.threads });
     return await body({ area, opened, store });
   } finally {
     store?.close();

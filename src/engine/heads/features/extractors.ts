@@ -10,7 +10,7 @@ import { InvalidArgumentError, throwIfCancelled } from '../../../shared/errors';
 import type { FeatureExtractor, TileInput } from '../../jobs/model';
 import type { FeatureSet, FeatureTensor } from '../../store/featureCache';
 import { BackboneRuntime } from '../../backbone/backboneRuntime';
-import { type ProviderName, type ProviderReport, providersFromEnv } from '../../runtime';
+import { backboneProviders, type SessionChoice } from '../../backbone/providers';
 import { type BackboneModel, listModels, loadBackbone } from '../../backbone/modelStore';
 import type { BackboneRef } from '../artifact/card';
 import { pixelFeatures, pixelsLayout } from '../pixels';
@@ -27,16 +27,12 @@ export interface BackboneHandle {
   release(): Promise<void>;
 }
 
-export interface OpenBackboneOptions {
+/** Threads and execution providers for the backbone's sessions (SessionChoice), and the tiling. */
+export interface OpenBackboneOptions extends SessionChoice {
   readonly tileSize: number;
-  readonly threads?: number;
   /** Tiles per backbone call. */
   readonly batch?: number;
   readonly seed?: number;
-  /** Execution providers for the backbone's sessions (default: $SATDIFUSER_PROVIDER, else CPU). */
-  readonly providers?: readonly ProviderName[];
-  /** Told which provider each session runs on, and why the ones before it were not used. */
-  readonly onProvider?: (session: string, report: ProviderReport) => void;
 }
 
 /** `choice`: pixels | default | random-init | random-init:<seed> | a model id or folder. */
@@ -137,7 +133,7 @@ async function modelBackbone(model: BackboneModel, o: OpenBackboneOptions, id: s
     id: id ?? model.name, weightsHash, tileSize: o.tileSize, inputChannels: 3, settings,
     // What actually runs once the sessions exist (a requested GPU may have fallen back to the CPU).
     get device() {
-      const active = runtime?.providers.unet.active ?? `${(o.providers ?? providersFromEnv() ?? ['cpu'])[0]} requested`;
+      const active = runtime?.providers.unet.active ?? `${backboneProviders(o)[0]} requested`;
       return `${active} (${o.threads ?? 'default'} threads)`;
     },
     async extract(tiles: readonly TileInput[], signal?: AbortSignal): Promise<FeatureSet[]> {
