@@ -80,9 +80,7 @@ export async function openApp(name: string): Promise<Session> {
 
 /** Mean and standard deviation of the RGB values in a screenshot region: blank map ≈ one flat colour. */
 export async function regionStats(page: Page, selector: string): Promise<{ mean: number; std: number }> {
-  const { PNG } = await import('pngjs');
-  const buf = await page.locator(selector).screenshot();
-  const png = PNG.sync.read(buf);
+  const png = await regionPixels(page, selector);
   let s = 0;
   let s2 = 0;
   const n = png.width * png.height * 3;
