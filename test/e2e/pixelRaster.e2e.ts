@@ -222,6 +222,8 @@ describe('an image without georeferencing', () => {
     expect(c.crs).toBe('PIXEL');
     expect(c.labels).toEqual(labelsBefore);
     // The saved view comes back: the first label's corner is where it was on the screen.
+    // (The view is restored once the reopened layer is set up, a moment after the projection switches: wait for it.)
+    await expect.poll(async () => { const p = await screenOf(c.labels[0].geometry.coordinates[0][0]); return Math.abs(p[0] - before[0]) < 0.5 && Math.abs(p[1] - before[1]) < 0.5; }, { timeout: 10_000 }).toBe(true);
     const after = await screenOf(c.labels[0].geometry.coordinates[0][0]);
     expect(after[0]).toBeCloseTo(before[0], 0);
     expect(after[1]).toBeCloseTo(before[1], 0);
