@@ -1,6 +1,6 @@
 // App-level jobs end in exactly one typed outcome, with events in order; cancel and failure are distinct.
 import { describe, expect, it } from 'vitest';
-import type { EngineEvent } from '../../src/shared/contract';
+import type { EngineEvent, JobResult } from '../../src/shared/contract';
 import { SatError } from '../../src/shared/errors';
 import { EventBus } from '../../src/engine/api/events';
 import { JobHub } from '../../src/engine/api/jobHub';
@@ -12,7 +12,7 @@ function hub() {
   return { jobs: new JobHub(bus), events };
 }
 
-const result = { kind: 'export' as const, export: { files: ['/x'], featureCount: 3 } };
+const result: JobResult = { kind: 'export', export: { files: ['/x'], featureCount: 3, crs: 'EPSG:31985' } };
 
 describe('job hub', () => {
   it('emits started, progress, finished(succeeded) with the result', async () => {

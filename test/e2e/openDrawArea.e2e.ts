@@ -37,7 +37,7 @@ describe('open → draw area', () => {
   it('opens the sample scene through the engine and draws it', async () => {
     const hide = await s.page.addStyleTag({ content: '.map-empty { display: none !important; }' });
     const blank = await regionStats(s.page, '[data-testid=map]');
-    await hide.evaluate((el) => el.remove());
+    await hide.evaluate((el: HTMLStyleElement) => el.remove());
     await s.page.click('[data-testid=add-sample]');
     await s.page.waitForSelector('[data-layer-id]');
     await expect(s.page.locator('.layer-name').first().textContent()).resolves.toBe('L7_ETMs.tif');

@@ -10,6 +10,7 @@ const info = (bands: number, names: (string | null)[] = []): RasterInfo => ({
   path: '/x.tif', width: 10, height: 10, bands, dataType: 'uint16', nodata: 0, epsg: null, crs: null, georeferenced: false,
   transform: [0, 1, 0, 0, 0, -1], pixelSize: [1, -1], origin: [0, 0], overviews: [], blockSize: [10, 10], tiled: false,
   compression: 'none', bigTiff: false, bandNames: names.length ? names : Array(bands).fill(null), interleave: 'pixel', format: 'GeoTIFF',
+  mask: 'nodata', notes: ['no georeferencing: opened as a pixel raster (pixel coordinates, no map position)'],
 });
 
 const stats: RasterStatistics = {

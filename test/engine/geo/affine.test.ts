@@ -1,10 +1,16 @@
 // Affine geotransforms (GDAL order) and reprojection of points and polygons.
 import { describe, expect, it } from 'vitest';
-import type { GeoTransform } from '../../../src/shared/geometry';
+import type { GeoTransform, PolygonGeometry, Ring } from '../../../src/shared/geometry';
 import { crsToPixel, invertGeoTransform, pixelToCrs, scaleTransform, windowTransform } from '../../../src/engine/geo/affine';
 import { crsFromEpsg, WGS84 } from '../../../src/engine/geo/crs';
 import { parseAoi } from '../../../src/engine/geo/geojson';
 import { densifyRing, reprojectPolygon, transformPoint } from '../../../src/engine/geo/reproject';
+
+/** The outer ring of a reprojected polygon; a Polygon must stay a Polygon. */
+function outerRing(g: PolygonGeometry): Ring {
+  if (g.type !== 'Polygon') throw new Error(`expected a Polygon, got a ${g.type}`);
+  return g.coordinates[0];
+}
 
 describe('affine', () => {
   const t: GeoTransform = [288776.25, 28.5, 0, 9120760.75, 0, -28.5];
@@ -56,16 +62,16 @@ describe('reprojection', () => {
   });
 
   it('a lon/lat box reprojected with densification follows the curved image of its edges', () => {
-    const box = { type: 'Polygon' as const, coordinates: [[[0, 40], [12, 40], [12, 60], [0, 60], [0, 40]]] };
+    const box: PolygonGeometry = { type: 'Polygon', coordinates: [[[0, 40], [12, 40], [12, 60], [0, 60], [0, 40]]] };
     const utm = crsFromEpsg(32631);
-    const dense = reprojectPolygon(box, WGS84, utm, { segments: 20 });
-    const corners = reprojectPolygon(box, WGS84, utm, { segments: 1 });
-    expect(dense.coordinates[0].length).toBe(81);
-    expect(corners.coordinates[0].length).toBe(5);
+    const dense = outerRing(reprojectPolygon(box, WGS84, utm, { segments: 20 }));
+    const corners = outerRing(reprojectPolygon(box, WGS84, utm, { segments: 1 }));
+    expect(dense.length).toBe(81);
+    expect(corners.length).toBe(5);
     // The 60°N parallel is curved in UTM: the true image of its midpoint (6°E) is on the densified ring, and
     // more than a kilometre off the straight chord between the projected corners.
     const mid = transformPoint(WGS84, utm, [6, 60]);
-    expect(dense.coordinates[0].some((p) => Math.hypot(p[0] - mid[0], p[1] - mid[1]) < 1e-6)).toBe(true);
+    expect(dense.some((p) => Math.hypot(p[0] - mid[0], p[1] - mid[1]) < 1e-6)).toBe(true);
     const [a, b] = [transformPoint(WGS84, utm, [12, 60]), transformPoint(WGS84, utm, [0, 60])];
     const chordY = a[1] + ((mid[0] - a[0]) * (b[1] - a[1])) / (b[0] - a[0]);
     expect(Math.abs(mid[1] - chordY)).toBeGreaterThan(1000);

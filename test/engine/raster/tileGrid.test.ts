@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { RasterInfo } from '../../../src/shared/raster';
 import { pixelToCrs } from '../../../src/engine/geo/affine';
 import { WGS84, crsFromEpsg } from '../../../src/engine/geo/crs';
+import type { Aoi } from '../../../src/engine/geo/geojson';
 import { rasterizePixels } from '../../../src/engine/geo/rasterize';
 import { reprojectPolygon } from '../../../src/engine/geo/reproject';
 import { openRaster } from '../../../src/engine/raster/open';
@@ -76,10 +77,14 @@ describe('tile grid over an AOI', () => {
     const src = await openRaster(sampleScene);
     const info = src.info;
     // A triangle over part of the sample scene (Olinda), in lon/lat.
-    const aoi = { crs: WGS84, geometry: { type: 'Polygon' as const, coordinates: [[[-34.905, -7.96], [-34.86, -7.975], [-34.89, -8.03], [-34.905, -7.96]]] } };
+    const aoi: Aoi = { crs: WGS84, geometry: { type: 'Polygon', coordinates: [[[-34.905, -7.96], [-34.86, -7.975], [-34.89, -8.03], [-34.905, -7.96]]] } };
     const grid = tileGrid(info, { tileSize: 32, overlap: 8, aoi });
     const inPixels = reprojectPolygon(aoi.geometry, WGS84, info.crs!);
-    const full = rasterizePixels({ type: 'Polygon', coordinates: inPixels.coordinates.map((r) => r.map(([x, y]) => [(x - info.transform[0]) / info.transform[1], (y - info.transform[3]) / info.transform[5]])) } as never, { x: 0, y: 0, width: info.width, height: info.height });
+    if (inPixels.type !== 'Polygon') throw new Error(`a reprojected triangle must stay a Polygon, got a ${inPixels.type}`);
+    // The scene is north-up, so CRS → pixel is one scale and offset per axis (computed here, not by the engine).
+    expect([info.transform[2], info.transform[4]]).toEqual([0, 0]);
+    const toPixel = ([x, y]: readonly [number, number]): [number, number] => [(x - info.transform[0]) / info.transform[1], (y - info.transform[3]) / info.transform[5]];
+    const full = rasterizePixels({ type: 'Polygon', coordinates: inPixels.coordinates.map((r) => r.map(toPixel)) }, { x: 0, y: 0, width: info.width, height: info.height });
     let expected = 0;
     for (let r = 0; r < grid.rows; r++) for (let c = 0; c < grid.cols; c++) {
       const t = grid.tile(r, c);
@@ -103,7 +108,7 @@ describe('tile grid over an AOI', () => {
 
   it('an AOI outside the raster is AOI_OUTSIDE_RASTER', () => {
     const info = fakeInfo(100, 100);
-    const far = { crs: WGS84, geometry: { type: 'Polygon' as const, coordinates: [[[100, 10], [101, 10], [101, 11], [100, 10]]] } };
+    const far: Aoi = { crs: WGS84, geometry: { type: 'Polygon', coordinates: [[[100, 10], [101, 10], [101, 11], [100, 10]]] } };
     expect(() => tileGrid(info, { tileSize: 64, overlap: 0, aoi: far })).toThrow(expect.objectContaining({ code: 'AOI_OUTSIDE_RASTER' }));
   });
 
