@@ -17,6 +17,7 @@ import type { ClassificationHead, FeatureExtractor, InputPreparer } from './mode
 import { ProgressMeter } from './progressMeter';
 import { runJob, type JobHooks } from './runJob';
 import { featuresForBatch } from './tileFeatures';
+import { acquireTileBuffers, releaseTileBuffers } from './tileBuffers';
 import { MAX_TILES, type PlannedTile, type TilePlan } from './tilePlan';
 
 export interface ClassifyJob {
@@ -219,10 +220,12 @@ export async function runClassification(job: ClassifyJob, hooks: JobHooks<Classi
     }
     const batchSize = Math.max(1, job.batchSize ?? 4);
     let cacheHits = 0;
+    // A batch's cached features are decoded into these and are dead once the head has classified them.
+    const buffers = acquireTileBuffers();
     for (let b = 0; b < todo.length; b += batchSize) {
       throwIfCancelled(ctl.signal, 'The classification');
       const batch = todo.slice(b, b + batchSize);
-      const feats = await featuresForBatch(ctx, batch.map((t) => t.window), ctl.signal);
+      const feats = await featuresForBatch(ctx, batch.map((t) => t.window), ctl.signal, buffers);
       const hits = feats.filter((f) => f.cacheHit).length;
       cacheHits += hits;
       meter.hit(hits);
@@ -238,6 +241,8 @@ export async function runClassification(job: ClassifyJob, hooks: JobHooks<Classi
       ctl.progress = { done, total: plan.count };
       meter.update(done);
     }
+    // A job that fails or is cancelled lets its buffers go to the garbage collector instead.
+    releaseTileBuffers(buffers);
     const labels = new Uint8Array(plan.count).fill(255);
     const probabilities = new Float32Array(C * plan.count);
     for (let i = 0; i < plan.count; i++) {

@@ -21,6 +21,7 @@ import { RowStitcher } from './rowStitcher';
 import { runJob, type JobHooks } from './runJob';
 import { decodeStrip, encodeStrip, type StoredStrip } from './stripCodec';
 import { featuresForBatch } from './tileFeatures';
+import { acquireTileBuffers, releaseTileBuffers } from './tileBuffers';
 import { planTiles, type PlannedTile, type TilePlan } from './tilePlan';
 
 export interface SegmentJob {
@@ -179,6 +180,8 @@ export async function runSegmentation(job: SegmentJob, hooks: JobHooks<SegmentJo
     let extractSeconds = 0;
     let headSeconds = 0;
     let headTiles = 0;
+    // The batch's cached features are decoded into these and are dead once its logits are blended.
+    const buffers = acquireTileBuffers();
     for (let r = firstRow; r < plan.rows; r++) {
       const tiles: PlannedTile[] = [];
       for (let c = 0; c < plan.cols; c++) {
@@ -193,6 +196,7 @@ export async function runSegmentation(job: SegmentJob, hooks: JobHooks<SegmentJo
           { source: job.source, sourceFingerprint: job.sourceFingerprint, preparer: job.preparer, extractor: job.extractor, cache: job.cache },
           batch.map((t) => t.window),
           ctl.signal,
+          buffers,
         );
         const t1 = performance.now();
         const misses = feats.filter((f) => f.features && !f.cacheHit).length;
@@ -227,6 +231,8 @@ export async function runSegmentation(job: SegmentJob, hooks: JobHooks<SegmentJo
       ctl.progress = { done: (r + 1) * plan.cols, total: plan.count };
       meter.update((r + 1) * plan.cols);
     }
+    // A job that fails or is cancelled lets its buffers go to the garbage collector instead.
+    releaseTileBuffers(buffers);
     if (job.timings && extracted > 0) job.timings.record(job.extractor.id, job.extractor.device, 'extract', extractSeconds / extracted, extracted);
     if (job.timings && headTiles > 0) job.timings.record(job.head.id, job.extractor.device, 'head', headSeconds / headTiles, headTiles);
 

@@ -5,6 +5,7 @@ import { throwIfCancelled } from '../../shared/errors';
 import type { PixelWindow } from '../../shared/geometry';
 import type { RasterBlock, RasterSource } from '../raster/source';
 import type { FeatureCache, FeatureSet } from '../store/featureCache';
+import type { TileBuffers } from './tileBuffers';
 import { featureKey, hashWindowPixels, settingsHash } from '../store/featureKey';
 import { float16ToFloat32, float32ToFloat16 } from '../nn/fp16';
 import type { FeatureExtractor, InputPreparer, TileInput } from './model';
@@ -47,7 +48,9 @@ export async function readTile(source: RasterSource, window: PixelWindow, bands:
   return source.read({ window, bands, signal });
 }
 
-export async function featuresForBatch(ctx: FeatureContext, windows: readonly PixelWindow[], signal?: AbortSignal): Promise<TileFeatures[]> {
+/** With `buffers`, cached tiles are decoded into slot i of the batch: the features are valid until the next
+ *  batch uses the same buffers. */
+export async function featuresForBatch(ctx: FeatureContext, windows: readonly PixelWindow[], signal?: AbortSignal, buffers?: TileBuffers): Promise<TileFeatures[]> {
   throwIfCancelled(signal, 'The job');
   const blocks = await Promise.all(windows.map((w) => readTile(ctx.source, w, ctx.preparer.bands, signal)));
   const settings = extractionSettingsHash(ctx);
@@ -61,7 +64,7 @@ export async function featuresForBatch(ctx: FeatureContext, windows: readonly Pi
       continue;
     }
     const key = featureKey({ contentHash: hashWindowPixels(block), ...parts });
-    const cached = ctx.cache?.get(key) ?? null;
+    const cached = ctx.cache?.get(key, buffers?.slot(i)) ?? null;
     out.push({ window: windows[i], valid: block.valid, features: cached, cacheHit: cached !== null, key });
     if (!cached) missing.push(i);
     ctx.cache?.indexWindow(ctx.sourceFingerprint, windowId(windows[i]), settings, key);

@@ -54,9 +54,33 @@ export function float32ToFloat16(src: ArrayLike<number>, out = new Uint16Array(s
   return out;
 }
 
-export function float16ToFloat32(src: Uint16Array, out = new Float32Array(src.length)): Float32Array {
-  const t = table();
-  for (let i = 0; i < src.length; i++) out[i] = t[src[i]];
+// The table's float bits, copied as integers: no float load/store (and no NaN canonicalisation) per value.
+let bitsTable: Int32Array | undefined;
+// Two halves per 32-bit read: the low half is the first one on a little-endian machine (every platform
+// Electron ships for); elsewhere the one-at-a-time loop does all the work.
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Decodes pairs of halves (one 32-bit word each); returns how many halves it wrote. */
+function decodePairs(pairs: Int32Array, o: Int32Array, t: Int32Array): number {
+  const m = pairs.length;
+  for (let k = 0, j = 0; k < m; k++, j += 2) {
+    const x = pairs[k];
+    o[j] = t[x & 0xffff];
+    o[j + 1] = t[x >>> 16];
+  }
+  return 2 * m;
+}
+
+export function float16ToFloat32(src: Uint16Array, out: Float32Array = new Float32Array(src.length)): Float32Array {
+  const t = bitsTable ?? (bitsTable = new Int32Array(table().buffer));
+  const n = src.length;
+  if (out.length < n) throw new RangeError(`float16ToFloat32: ${n} values into ${out.length}`);
+  const o = new Int32Array(out.buffer, out.byteOffset, n);
+  let i = 0;
+  if (littleEndian && (src.byteOffset & 3) === 0) {
+    i = decodePairs(new Int32Array(src.buffer, src.byteOffset, n >>> 1), o, t);
+  }
+  for (; i < n; i++) o[i] = t[src[i]];
   return out;
 }
 

@@ -3,7 +3,7 @@
 // carry sign+exponent and repeat a lot, which is what deflate can use).
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { float16ToFloat32, float32ToFloat16 } from '../nn/fp16';
-import type { FeatureSet, FeatureTensor } from './featureCache';
+import type { FeatureBuffer, FeatureSet, FeatureTensor } from './featureCache';
 
 export type FeatureCodec = 'fp16' | 'fp16+deflate';
 
@@ -46,8 +46,9 @@ export function encodeFeatures(set: FeatureSet, codec: FeatureCodec): EncodedFea
   return { tensors: set.map((t) => ({ name: t.name, shape: [...t.shape] })), codec, rawBytes: raw.length, data, checksum: crc32(data) };
 }
 
-/** Decodes a row; returns null (never throws) when the blob does not match its checksum or its shapes. */
-export function decodeFeatures(tensors: readonly TensorMeta[], codec: string, rawBytes: number, data: Uint8Array, checksum: number): FeatureSet | null {
+/** Decodes a row; returns null (never throws) when the blob does not match its checksum or its shapes. The
+ *  tensors are consecutive views of one Float32Array (from `into` when given): one allocation per row. */
+export function decodeFeatures(tensors: readonly TensorMeta[], codec: string, rawBytes: number, data: Uint8Array, checksum: number, into?: FeatureBuffer): FeatureSet | null {
   if (crc32(data) !== checksum >>> 0) return null;
   const total = tensors.reduce((n, t) => n + elements(t.shape), 0);
   if (rawBytes !== total * 2) return null;
@@ -74,11 +75,14 @@ export function decodeFeatures(tensors: readonly TensorMeta[], codec: string, ra
   if (raw.length !== rawBytes) return null;
   // A Uint16Array view needs an even byte offset; a blob's need not be, and only then is it copied.
   const halves = raw.byteOffset % 2 === 0 ? new Uint16Array(raw.buffer, raw.byteOffset, total) : new Uint16Array(new Uint8Array(raw.subarray(0, rawBytes)).buffer);
+  const values = into ? into.take(total) : new Float32Array(total);
+  if (values.length !== total) throw new RangeError(`feature buffer gave ${values.length} values for ${total}`);
+  float16ToFloat32(halves, values);
   const out: FeatureTensor[] = [];
   let off = 0;
   for (const t of tensors) {
     const n = elements(t.shape);
-    out.push({ name: t.name, shape: [...t.shape], data: float16ToFloat32(halves.subarray(off, off + n)) });
+    out.push({ name: t.name, shape: [...t.shape], data: values.subarray(off, off + n) });
     off += n;
   }
   return out;

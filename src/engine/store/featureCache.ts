@@ -32,8 +32,17 @@ export interface PutOptions {
   readonly backbone: string;
 }
 
+/** Where a lookup may decode a row instead of allocating: the caller owns the returned array and lends it
+ *  (a job recycles one per tile slot, so a warm run does not hand the garbage collector 8 MB per tile). The
+ *  FeatureSet then aliases that array and is valid until the caller reuses it. */
+export interface FeatureBuffer {
+  /** A Float32Array of exactly `length` values (contents unspecified). */
+  take(length: number): Float32Array;
+}
+
 export interface FeatureCache {
-  get(key: string): FeatureSet | null;
+  /** A row's tensors are views of one Float32Array: `into.take(total)` when given, else a fresh one. */
+  get(key: string, into?: FeatureBuffer): FeatureSet | null;
   has(key: string): boolean;
   /** Stores a tile's features (as fp16) and evicts least-recently-used rows beyond the cap. */
   put(key: string, features: FeatureSet, opts: PutOptions): void;

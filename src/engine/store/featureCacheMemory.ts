@@ -1,6 +1,6 @@
 // The in-memory twin of SqliteFeatureCache: same interface, same fp16 round trip and LRU eviction, no file.
 import { decodeFeatures, encodeFeatures, type EncodedFeatures } from './featureBlob';
-import { DEFAULT_CACHE_CAP_BYTES, type FeatureCache, type FeatureCacheStats, type FeatureSet, type PutOptions } from './featureCache';
+import { DEFAULT_CACHE_CAP_BYTES, type FeatureBuffer, type FeatureCache, type FeatureCacheStats, type FeatureSet, type PutOptions } from './featureCache';
 
 interface Entry {
   readonly backbone: string;
@@ -17,13 +17,13 @@ export class MemoryFeatureCache implements FeatureCache {
   private evicted = 0;
   private corruptDropped = 0;
 
-  get(key: string): FeatureSet | null {
+  get(key: string, into?: FeatureBuffer): FeatureSet | null {
     const e = this.entries.get(key);
     if (!e) {
       this.misses++;
       return null;
     }
-    const set = decodeFeatures(e.enc.tensors, e.enc.codec, e.enc.rawBytes, e.enc.data, e.enc.checksum);
+    const set = decodeFeatures(e.enc.tensors, e.enc.codec, e.enc.rawBytes, e.enc.data, e.enc.checksum, into);
     this.entries.delete(key);
     if (!set) {
       this.corruptDropped++;

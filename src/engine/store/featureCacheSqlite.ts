@@ -2,7 +2,7 @@
 // put is one transaction, so a process killed mid-write leaves the previous state, never half a row.
 import { statSync } from 'node:fs';
 import { decodeFeatures, encodeFeatures, type FeatureCodec, type TensorMeta } from './featureBlob';
-import { DEFAULT_CACHE_CAP_BYTES, type FeatureCache, type FeatureCacheStats, type FeatureSet, type PutOptions } from './featureCache';
+import { DEFAULT_CACHE_CAP_BYTES, type FeatureBuffer, type FeatureCache, type FeatureCacheStats, type FeatureSet, type PutOptions } from './featureCache';
 import { isBusy, type SqliteDatabase } from './sqlite';
 
 interface Row {
@@ -59,7 +59,7 @@ export class SqliteFeatureCache implements FeatureCache {
     return this.lastStamp;
   }
 
-  get(key: string): FeatureSet | null {
+  get(key: string, into?: FeatureBuffer): FeatureSet | null {
     const row = this.sql.get.get(key) as Row | undefined;
     if (!row) {
       this.misses++;
@@ -72,7 +72,7 @@ export class SqliteFeatureCache implements FeatureCache {
     } catch {
       tensors = null;
     }
-    const set = tensors && row.data.length === row.stored_bytes ? decodeFeatures(tensors, row.codec, row.raw_bytes, row.data, row.checksum) : null;
+    const set = tensors && row.data.length === row.stored_bytes ? decodeFeatures(tensors, row.codec, row.raw_bytes, row.data, row.checksum, into) : null;
     if (!set) {
       this.dropCorrupt(key);
       this.misses++;

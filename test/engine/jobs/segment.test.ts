@@ -178,13 +178,14 @@ describe('segmentation with hand-computable heads', () => {
     expect(blended.worstRatio).toBeLessThan(2); // ...and the blended stitch passes it
   });
 
-  it('estimates, reports progress and uses the cache on a second run', async () => {
+  it('estimates, reports progress and uses the cache on a second run, with the same output bytes', async () => {
     const src = memoryRaster(W, H, [field]);
     const store = openStore(':memory:');
     const cache = new MemoryFeatureCache();
     const ex = identityExtractor(64);
     const events: JobEvent<SegmentJobResult>[] = [];
-    const base = job({ source: src, extractor: ex, head: pointwiseHead(), overlap: 8, cache, journal: store.journal, timings: store.timings, outputId: 'a' }, {});
+    const first: { out?: Collected } = {};
+    const base = job({ source: src, extractor: ex, head: pointwiseHead(), overlap: 8, cache, journal: store.journal, timings: store.timings, outputId: 'a', batchSize: 4 }, first);
     const est = await estimateSegmentation(base);
     expect(est.tiles).toBe(6 * 5); // ceil((301−64)/56)+1 columns, ceil((233−64)/56)+1 rows
     expect(est.cachedTiles).toBe(0);
@@ -201,8 +202,15 @@ describe('segmentation with hand-computable heads', () => {
     const est2 = await estimateSegmentation({ ...base, outputId: 'b' });
     expect(est2.cachedTiles).toBe(30);
     expect(est2.timingSource).toBe('measured');
-    const r2 = succeeded<SegmentJobResult>(await runSegmentation({ ...base, outputId: 'b' }));
-    expect(r2.cacheHits).toBe(30);
+    // Warm runs decode the cached tiles into buffers recycled from batch to batch and from job to job: a
+    // buffer reused too early (or shared by two tiles of a batch) would change the blended output.
+    for (const outputId of ['b', 'c']) {
+      const warm: { out?: Collected } = {};
+      const r2 = succeeded<SegmentJobResult>(await runSegmentation({ ...base, outputId, write: job({ source: src, extractor: ex, head: pointwiseHead() }, warm).write }));
+      expect(r2.cacheHits).toBe(30);
+      expect(Buffer.from(warm.out!.mask).equals(Buffer.from(first.out!.mask))).toBe(true);
+      expect(Buffer.from(warm.out!.probs.buffer).equals(Buffer.from(first.out!.probs.buffer))).toBe(true);
+    }
     expect(ex.tiles).toBe(30); // nothing extracted the second time
   });
 

@@ -37,6 +37,26 @@ describe('fp16', () => {
     }
   });
 
+  it('decodes arrays of any length and alignment into the given output, value by value like halfToNumber', () => {
+    // The decoder reads two halves per 32-bit word when the input is 4-byte aligned, one at a time otherwise
+    // and for an odd tail: every path must give the landmark values exactly.
+    const halves = [0x3c00, 0xc000, 0x7bff, 0x0001, 0x0400, 0x3555, 0x7c00, 0xfc00, 0x8000, 0x0000, 0x03ff, 0xfbff, 0x1234];
+    const backing = new Uint16Array(halves.length + 3);
+    for (const start of [0, 1, 2]) {
+      for (const length of [0, 1, 2, 5, halves.length]) {
+        const src = backing.subarray(start, start + length);
+        src.set(halves.slice(0, length));
+        const out = new Float32Array(length + 4).fill(7);
+        const view = out.subarray(1, 1 + length);
+        expect(float16ToFloat32(src, view)).toBe(view);
+        for (let i = 0; i < length; i++) expect(Object.is(view[i], halfToNumber(halves[i]))).toBe(true);
+        expect([out[0], out[length + 1]]).toEqual([7, 7]); // nothing written outside the view
+      }
+    }
+    expect(Number.isNaN(float16ToFloat32(new Uint16Array([0x7e01, 0xfe00]))[1])).toBe(true);
+    expect(() => float16ToFloat32(new Uint16Array(4), new Float32Array(3))).toThrow(RangeError);
+  });
+
   it('rounds halfway cases to even and just-off-halfway values to the nearest half', () => {
     // Between consecutive positive finite halves h and h+1 (normal and subnormal), the midpoint rounds to the
     // even one; a float32 ulp either side rounds to the nearer neighbour.

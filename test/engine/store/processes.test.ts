@@ -10,6 +10,9 @@ import { openStore } from '../../../src/engine/store/store';
 import { openSqlite } from '../../../src/engine/store/sqlite';
 import { syntheticFeatures } from './fixtures/features';
 
+/** The bytes of exactly this view (a row's tensors are views of one array). */
+const bytesOf = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
 const writer = resolve('test/engine/store/fixtures/cacheWriter.ts');
 const dir = mkdtempSync(join(tmpdir(), 'sdf-proc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,7 +51,7 @@ function expectRowsIntact(path: string) {
     const got = s.cache.get(k);
     expect(got, `row ${k} readable`).not.toBeNull();
     const want = syntheticFeatures(i, 8);
-    for (let t = 0; t < want.length; t++) expect(Buffer.from(got![t].data.buffer).equals(Buffer.from(float16ToFloat32(float32ToFloat16(want[t].data)).buffer))).toBe(true);
+    for (let t = 0; t < want.length; t++) expect(bytesOf(got![t].data).equals(bytesOf(float16ToFloat32(float32ToFloat16(want[t].data))))).toBe(true);
   }
   const stats = s.cache.stats();
   s.close();
