@@ -4,7 +4,7 @@
 // two units loses at most the unit in flight.
 import { randomUUID } from 'node:crypto';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
-import type { SqliteDatabase } from './sqlite';
+import type { SqliteDatabase, SqliteStatement } from './sqlite';
 
 export type JobStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
@@ -77,22 +77,32 @@ const toRecord = (r: JobRow): JobRecord => ({
 export class JobJournal {
   constructor(private readonly db: SqliteDatabase, private readonly now: () => number = Date.now) {}
 
+  // Every statement compiled once per journal: a warm job is a few dozen statements, and compiling them each
+  // time cost as much as running them.
+  private readonly statements = new Map<string, SqliteStatement>();
+
+  private sql(text: string): SqliteStatement {
+    let st = this.statements.get(text);
+    if (!st) this.statements.set(text, (st = this.db.prepare(text)));
+    return st;
+  }
+
   /** Starts a job, or continues the latest unfinished one with the same parameters. */
   begin(kind: string, paramsHash: string, params: unknown, totalUnits: number): JobBegin {
     return this.db.transaction((): JobBegin => {
-      const prev = this.db
-        .prepare("SELECT id, total_units FROM jobs WHERE params_hash = ? AND kind = ? AND status IN ('running','cancelled','interrupted','failed') ORDER BY created_at DESC LIMIT 1")
+      const prev = this
+        .sql("SELECT id, total_units FROM jobs WHERE params_hash = ? AND kind = ? AND status IN ('running','cancelled','interrupted','failed') ORDER BY created_at DESC LIMIT 1")
         .get(paramsHash, kind) as { id: string; total_units: number } | undefined;
       if (prev && prev.total_units === totalUnits) {
-        this.db.prepare("UPDATE jobs SET status = 'running', updated_at = ?, outcome = NULL WHERE id = ?").run(this.now(), prev.id);
-        const done = this.db.prepare('SELECT unit FROM job_units WHERE job_id = ?').all(prev.id) as { unit: number }[];
+        this.sql("UPDATE jobs SET status = 'running', updated_at = ?, outcome = NULL WHERE id = ?").run(this.now(), prev.id);
+        const done = this.sql('SELECT unit FROM job_units WHERE job_id = ?').all(prev.id) as { unit: number }[];
         return { id: prev.id, resumed: done.length > 0, doneUnits: new Set(done.map((d) => d.unit)) };
       }
-      if (prev) this.db.prepare('DELETE FROM jobs WHERE id = ?').run(prev.id);
+      if (prev) this.sql('DELETE FROM jobs WHERE id = ?').run(prev.id);
       const id = randomUUID();
       const t = this.now();
-      this.db
-        .prepare("INSERT INTO jobs(id, kind, params_hash, params, status, total_units, created_at, updated_at) VALUES (?, ?, ?, ?, 'running', ?, ?, ?)")
+      this
+        .sql("INSERT INTO jobs(id, kind, params_hash, params, status, total_units, created_at, updated_at) VALUES (?, ?, ?, ?, 'running', ?, ?, ?)")
         .run(id, kind, paramsHash, JSON.stringify(params), totalUnits, t, t);
       return { id, resumed: false, doneUnits: new Set() };
     }).immediate();
@@ -103,30 +113,30 @@ export class JobJournal {
     const t = this.now();
     this.db.transaction(() => {
       const blob = payload === null ? null : pack(payload);
-      this.db.prepare('INSERT OR REPLACE INTO job_units(job_id, unit, payload, checksum, finished_at) VALUES (?, ?, ?, ?, ?)').run(jobId, unit, blob, blob === null ? 0 : crc32(blob), t);
+      this.sql('INSERT OR REPLACE INTO job_units(job_id, unit, payload, checksum, finished_at) VALUES (?, ?, ?, ?, ?)').run(jobId, unit, blob, blob === null ? 0 : crc32(blob), t);
       for (const s of state) {
         const b = pack(s.payload, 0);
-        this.db.prepare('INSERT OR REPLACE INTO job_state(job_id, name, payload, checksum) VALUES (?, ?, ?, ?)').run(jobId, s.name, b, crc32(b));
+        this.sql('INSERT OR REPLACE INTO job_state(job_id, name, payload, checksum) VALUES (?, ?, ?, ?)').run(jobId, s.name, b, crc32(b));
       }
-      this.db.prepare('UPDATE jobs SET updated_at = ? WHERE id = ?').run(t, jobId);
+      this.sql('UPDATE jobs SET updated_at = ? WHERE id = ?').run(t, jobId);
     }).immediate();
   }
 
   /** The latest unfinished run of a job, without touching it (for estimates). */
   findUnfinished(kind: string, paramsHash: string): { id: string; doneUnits: number } | null {
-    const r = this.db
-      .prepare("SELECT j.id, (SELECT COUNT(*) FROM job_units u WHERE u.job_id = j.id) AS done FROM jobs j WHERE params_hash = ? AND kind = ? AND status IN ('running','cancelled','interrupted','failed') ORDER BY created_at DESC LIMIT 1")
+    const r = this
+      .sql("SELECT j.id, (SELECT COUNT(*) FROM job_units u WHERE u.job_id = j.id) AS done FROM jobs j WHERE params_hash = ? AND kind = ? AND status IN ('running','cancelled','interrupted','failed') ORDER BY created_at DESC LIMIT 1")
       .get(paramsHash, kind) as { id: string; done: number } | undefined;
     return r ? { id: r.id, doneUnits: r.done } : null;
   }
 
   doneUnits(jobId: string): Set<number> {
-    return new Set((this.db.prepare('SELECT unit FROM job_units WHERE job_id = ?').all(jobId) as { unit: number }[]).map((r) => r.unit));
+    return new Set((this.sql('SELECT unit FROM job_units WHERE job_id = ?').all(jobId) as { unit: number }[]).map((r) => r.unit));
   }
 
   /** A unit's payload; null when it has none. Throws CorruptJournal when its checksum fails. */
   unitPayload(jobId: string, unit: number): Buffer | null {
-    const r = this.db.prepare('SELECT payload, checksum FROM job_units WHERE job_id = ? AND unit = ?').get(jobId, unit) as { payload: Buffer | null; checksum: number } | undefined;
+    const r = this.sql('SELECT payload, checksum FROM job_units WHERE job_id = ? AND unit = ?').get(jobId, unit) as { payload: Buffer | null; checksum: number } | undefined;
     if (!r || r.payload === null) return null;
     const out = unpack(r.payload, r.checksum);
     if (!out) throw new CorruptJournalError(jobId, `unit ${unit}`);
@@ -134,7 +144,7 @@ export class JobJournal {
   }
 
   state(jobId: string, name: string): Buffer | null {
-    const r = this.db.prepare('SELECT payload, checksum FROM job_state WHERE job_id = ? AND name = ?').get(jobId, name) as { payload: Buffer; checksum: number } | undefined;
+    const r = this.sql('SELECT payload, checksum FROM job_state WHERE job_id = ? AND name = ?').get(jobId, name) as { payload: Buffer; checksum: number } | undefined;
     if (!r) return null;
     const out = unpack(r.payload, r.checksum);
     if (!out) throw new CorruptJournalError(jobId, `state ${name}`);
@@ -144,36 +154,36 @@ export class JobJournal {
   /** Forgets finished units (and all state) so the job restarts from scratch; used when the journal is unusable. */
   resetUnits(jobId: string): void {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM job_units WHERE job_id = ?').run(jobId);
-      this.db.prepare('DELETE FROM job_state WHERE job_id = ?').run(jobId);
+      this.sql('DELETE FROM job_units WHERE job_id = ?').run(jobId);
+      this.sql('DELETE FROM job_state WHERE job_id = ?').run(jobId);
     }).immediate();
   }
 
   /** Drops units' payloads once the output they feed is written (keeps the record that they were done). */
   dropPayloads(jobId: string): void {
     this.db.transaction(() => {
-      this.db.prepare('UPDATE job_units SET payload = NULL, checksum = 0 WHERE job_id = ?').run(jobId);
-      this.db.prepare('DELETE FROM job_state WHERE job_id = ?').run(jobId);
+      this.sql('UPDATE job_units SET payload = NULL, checksum = 0 WHERE job_id = ?').run(jobId);
+      this.sql('DELETE FROM job_state WHERE job_id = ?').run(jobId);
     }).immediate();
     // Give the freed pages back to the file system (a no-op unless the store was created with incremental auto-vacuum).
     this.db.pragma('incremental_vacuum');
   }
 
   setStatus(jobId: string, status: JobStatus, outcome?: unknown): void {
-    this.db.prepare('UPDATE jobs SET status = ?, updated_at = ?, outcome = ? WHERE id = ?').run(status, this.now(), outcome === undefined ? null : JSON.stringify(outcome), jobId);
+    this.sql('UPDATE jobs SET status = ?, updated_at = ?, outcome = ? WHERE id = ?').run(status, this.now(), outcome === undefined ? null : JSON.stringify(outcome), jobId);
   }
 
   get(jobId: string): JobRecord | null {
-    const r = this.db.prepare('SELECT j.*, (SELECT COUNT(*) FROM job_units u WHERE u.job_id = j.id) AS done FROM jobs j WHERE id = ?').get(jobId) as JobRow | undefined;
+    const r = this.sql('SELECT j.*, (SELECT COUNT(*) FROM job_units u WHERE u.job_id = j.id) AS done FROM jobs j WHERE id = ?').get(jobId) as JobRow | undefined;
     return r ? toRecord(r) : null;
   }
 
   list(limit = 50): JobRecord[] {
-    return (this.db.prepare('SELECT j.*, (SELECT COUNT(*) FROM job_units u WHERE u.job_id = j.id) AS done FROM jobs j ORDER BY created_at DESC LIMIT ?').all(limit) as JobRow[]).map(toRecord);
+    return (this.sql('SELECT j.*, (SELECT COUNT(*) FROM job_units u WHERE u.job_id = j.id) AS done FROM jobs j ORDER BY created_at DESC LIMIT ?').all(limit) as JobRow[]).map(toRecord);
   }
 
   delete(jobId: string): void {
-    this.db.prepare('DELETE FROM jobs WHERE id = ?').run(jobId);
+    this.sql('DELETE FROM jobs WHERE id = ?').run(jobId);
   }
 }
 
