@@ -1,9 +1,10 @@
 // A loaded backbone ready to run: autoencoder encoder + UNet-with-taps sessions for one tile size (graphs cached
 // on disk, see graphCacheDir, so the second run starts without rebuilding), and the whole extraction
 // image → latent (posterior mean × scaling factor) → inversion taps, batched over tiles.
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { InvalidArgumentError } from '../../shared/errors';
 import { openWeights } from '../nn/weights/open';
 import { type ProviderReport, Session, Tensor } from '../runtime';
@@ -30,6 +31,40 @@ export function graphCacheDir(model: BackboneModel): string {
   return join(base, 'onnx', model.name);
 }
 
+/** Bump when a graph builder (autoencoder encoder, UNet with taps) changes what it emits for the same
+ *  weights and config: graphs cached by an earlier build are then rebuilt instead of silently reused. */
+export const GRAPH_FORMAT = 2;
+
+/** The cached graph's file name: what it is, its input size, and a hash of everything its bytes depend on. */
+export function graphFileName(kind: 'encoder' | 'unet_taps', width: number, height: number, config: unknown, weights: string): string {
+  const st = statSync(weights);
+  const key = createHash('sha256')
+    .update(JSON.stringify({ format: GRAPH_FORMAT, kind, width, height, config, weights: [resolve(weights), st.size, Math.round(st.mtimeMs)] }))
+    .digest('hex')
+    .slice(0, 16);
+  return `${kind}_${width}x${height}_${key}.onnx`;
+}
+
+/** Writes a graph (and its external data) so that a graph file in the cache is always complete: built in a
+ *  scratch folder, data moved in first, the graph last. Earlier builds of the same graph and size go. */
+function writeCachedGraph(cache: string, name: string, build: () => Parameters<typeof writeGraph>[0]): void {
+  const path = join(cache, name);
+  if (existsSync(path)) return;
+  mkdirSync(cache, { recursive: true });
+  const scratch = mkdtempSync(join(cache, '.building-'));
+  try {
+    const files = writeGraph(build(), join(scratch, name));
+    for (const f of files.slice(1)) renameSync(f, join(cache, basename(f)));
+    renameSync(files[0], path);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  const stem = name.slice(0, name.lastIndexOf('_') + 1);
+  for (const f of readdirSync(cache)) {
+    if (f.startsWith(stem) && f !== name && f !== `${name}.data`) rmSync(join(cache, f), { force: true });
+  }
+}
+
 export class BackboneRuntime {
   private constructor(
     readonly model: BackboneModel,
@@ -45,20 +80,14 @@ export class BackboneRuntime {
       throw new InvalidArgumentError(`Tiles of ${width}×${height} px do not fit this backbone, which needs multiples of ${model.alignment} px.`);
     }
     const cache = graphCacheDir(model);
-    const stamp = (p: string) => Math.round(statSync(p).mtimeMs).toString(36);
     const f = model.autoencoder.kind === 'kl' ? 2 ** (model.autoencoder.config.blockOutChannels.length - 1) : model.autoencoder.downscale;
-    const encPath = join(cache, `encoder_${width}x${height}_${stamp(model.autoencoder.weights)}.onnx`);
-    const unetPath = join(cache, `unet_taps_${width / f}x${height / f}_${stamp(model.unetWeights)}.onnx`);
-    const ensure = (path: string, build: () => Parameters<typeof writeGraph>[0]) => {
-      if (existsSync(path)) return;
-      mkdirSync(cache, { recursive: true });
-      writeGraph(build(), path);
-    };
+    const ae = model.autoencoder;
+    const encName = graphFileName('encoder', width, height, ae.kind === 'kl' ? { kind: ae.kind, config: ae.config } : { kind: ae.kind, layers: ae.layers }, ae.weights);
+    const unetName = graphFileName('unet_taps', width / f, height / f, model.unet, model.unetWeights);
     o.onProgress?.('preparing the autoencoder graph', 0, 2);
-    ensure(encPath, () => {
-      const r = openWeights(model.autoencoder.weights);
+    writeCachedGraph(cache, encName, () => {
+      const r = openWeights(ae.weights);
       try {
-        const ae = model.autoencoder;
         return ae.kind === 'kl'
           ? buildVaeEncoderGraph(ae.config, new WeightSource(r, oldVaeAttentionName), { height, width })
           : buildTaeEncoderGraph(ae.layers, new WeightSource(r), { height, width });
@@ -67,7 +96,7 @@ export class BackboneRuntime {
       }
     });
     o.onProgress?.('preparing the UNet graph', 1, 2);
-    ensure(unetPath, () => {
+    writeCachedGraph(cache, unetName, () => {
       const r = openWeights(model.unetWeights);
       try {
         return buildUNetGraph(model.unet, new WeightSource(r), { height: height / f, width: width / f });
@@ -75,6 +104,8 @@ export class BackboneRuntime {
         r.close();
       }
     });
+    const encPath = join(cache, encName);
+    const unetPath = join(cache, unetName);
     const opts = { intraOpThreads: o.threads, providers: backboneProviders(o) };
     const enc = await Session.create(encPath, { ...opts, label: 'the autoencoder encoder' });
     o.onProvider?.('the autoencoder encoder', enc.provider);
