@@ -164,7 +164,8 @@ describe('open → draw area', () => {
     await s.page.click('[data-tab=analyse]');
     const shipped = await s.page.locator('[data-testid=analyse-head] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter((v) => v.startsWith('default:')));
     expect(shipped.length).toBeGreaterThan(0);
-    await s.page.selectOption('[data-testid=analyse-head]', shipped[0]!);
+    // Preselected: a first run needs no choice.
+    expect(await s.page.locator('[data-testid=analyse-head]').inputValue()).toBe(shipped[0]);
     const before = await regionPixels(s.page, '[data-testid=map]');
     await s.page.click('[data-testid=run-segment]');
     await s.page.waitForSelector('[data-kind=mask]', { timeout: 120_000 });

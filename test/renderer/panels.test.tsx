@@ -12,6 +12,7 @@ import { LayersPanel } from '../../src/renderer/components/LayersPanel';
 import { PanelBoundary } from '../../src/renderer/components/PanelBoundary';
 import { addLayer } from '../../src/renderer/state/actions';
 import { AppModel } from '../../src/renderer/state/appModel';
+import type { HeadSummary } from '../../src/shared/contract';
 import { SatError, serializeError } from '../../src/shared/errors';
 
 (globalThis as any).IS_REACT_ACT_ENVIRONMENT = true;
@@ -86,5 +87,34 @@ describe('panels', () => {
     expect(alert.getAttribute('data-code')).toBe('NOT_IMPLEMENTED');
     expect(alert.textContent).toContain('Not available yet');
     expect(alert.textContent).toContain('the heads are not built yet');
+  });
+
+  it('preselects the head shipped with the backbone and runs with it; a head the user picks wins', async () => {
+    const sent: any[] = [];
+    const model = fakeModel((method, params) => {
+      if (method === 'segment.start') {
+        sent.push(params);
+        return { jobId: `j${sent.length}` };
+      }
+      return null;
+    });
+    const head = (id: string, fusion: 'gw' | 'lw', name: string): HeadSummary => ({ id, name, task: 'segmentation', backboneId: 'satdifuser-tiny', fusion, size: 'light', classes: [], metrics: null, createdAt: '2026-11-27T00:00:00Z', tileSize: 256 });
+    model.engine.set((e) => ({ ...e, models: { backbones: [], heads: [head('default:sample-landcover', 'gw', 'sample-landcover'), head('user-1', 'gw', 'my head'), head('user-2', 'lw', 'lw head')] } }));
+    model.perform(addLayer, { layer: { kind: 'raster', id: 'L', name: 'scene.tif', path: '/s.tif', visible: true, opacity: 1, style: { mode: 'gray', bands: [0], stretch: { kind: 'minmax', ranges: [[0, 1]] }, nodataTransparent: true } } });
+    model.setRuntime('L', { status: 'ready', error: null, raster: { rasterId: 'R', name: 's', info: {} as never, served: { kind: 'original', bytes: 1, note: null } }, stats: null, vector: null });
+    await render(model, <AnalysePanel />);
+    const select = () => container.querySelector('[data-testid="analyse-head"]') as HTMLSelectElement;
+    expect(select().value).toBe('default:sample-landcover');
+    expect(model.project.get().content.analysis.headId).toBeNull(); // shown, not written into the project
+    const run = container.querySelector('[data-testid="run-segment"]') as HTMLButtonElement;
+    await act(async () => run.click());
+    expect(sent[0].headId).toBe('default:sample-landcover');
+    await act(async () => {
+      select().value = 'user-1';
+      select().dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    expect(select().value).toBe('user-1');
+    await act(async () => run.click());
+    expect(sent.at(-1).headId).toBe('user-1');
   });
 });

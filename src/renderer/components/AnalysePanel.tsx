@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { isPixelCrs, type FusionStrategy, type JobEstimate } from '../../shared/contract';
 import { useEngine, useModel, useProject, useUi } from '../AppContext';
 import { setAnalysis } from '../state/actions';
-import { aoiAreaM2, describeEstimate, rasterLayers, segmentRequest } from '../state/analysisOps';
+import { aoiAreaM2, describeEstimate, effectiveHeadId, rasterLayers, segmentRequest } from '../state/analysisOps';
 import { ErrorMessage } from './ErrorMessage';
 import { JobProgress } from './JobProgress';
 import { BackboneSelect } from './BackboneSelect';
@@ -82,7 +82,7 @@ export function AnalysePanel() {
       </label>
       <label className="field">
         <span>Head</span>
-        <select value={analysis.headId ?? ''} onChange={(e) => model.perform(setAnalysis, { headId: e.target.value || null })} data-testid="analyse-head">
+        <select value={effectiveHeadId(analysis, heads) ?? ''} onChange={(e) => model.perform(setAnalysis, { headId: e.target.value || null })} data-testid="analyse-head">
           <option value="">{heads.length ? '— choose —' : 'No trained head for this fusion'}</option>
           {heads.map((h) => <option key={h.id} value={h.id}>{h.name}{h.id.startsWith('default:') ? ' (shipped with the backbone)' : ''}{h.metrics ? ` · mIoU ${(h.metrics.mIoU * 100).toFixed(1)}` : ''}</option>)}
         </select>

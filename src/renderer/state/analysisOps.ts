@@ -1,6 +1,6 @@
 // Building analysis requests from the project and starting them. The engine validates and runs; these helpers
 // only gather what the user chose.
-import type { Aoi, CompareRequest, JobEstimate, LabelSet, SegmentRequest, TrainEstimate, TrainRequest } from '../../shared/contract';
+import type { AnalysisSettings, Aoi, CompareRequest, HeadSummary, JobEstimate, LabelSet, SegmentRequest, TrainEstimate, TrainRequest } from '../../shared/contract';
 import type { AppModel } from './appModel';
 import type { ProjectContent } from './project';
 
@@ -12,13 +12,21 @@ export function rasterIdOf(model: AppModel, layerId: string | null): string | nu
   return layerId ? model.runtime.get()[layerId]?.raster?.rasterId ?? null : null;
 }
 
+/** The head a segmentation uses: the one the user chose, else the head shipped with the backbone for this
+ *  backbone and fusion (so the first run needs no training and no choice), else none. */
+export function effectiveHeadId(analysis: AnalysisSettings, heads: readonly HeadSummary[]): string | null {
+  if (analysis.headId) return analysis.headId;
+  const shipped = heads.filter((h) => h.task === 'segmentation' && h.id.startsWith('default:') && h.fusion === analysis.fusion && (!analysis.backboneId || h.backboneId === analysis.backboneId));
+  return shipped.length === 1 ? shipped[0].id : null;
+}
+
 export function segmentRequest(model: AppModel, layerId: string, probabilities = true): SegmentRequest {
   const { content } = model.project.get();
   const rasterId = rasterIdOf(model, layerId);
   if (!rasterId) throw new Error('The raster layer is not open in the engine (see the Layers panel).');
   const a = content.analysis;
   return {
-    rasterId, aoi: content.aoi, backboneId: a.backboneId ?? '', headId: a.headId ?? '',
+    rasterId, aoi: content.aoi, backboneId: a.backboneId ?? '', headId: effectiveHeadId(a, model.engine.get().models?.heads ?? []) ?? '',
     tileSize: a.tileSize, overlap: a.overlap, bands: null, probabilities,
   };
 }
