@@ -131,6 +131,14 @@ describe('a raster without georeferencing', () => {
     const ys = back.features.features.flatMap((f) => (f.geometry!.coordinates as number[][][]).flat().map((p) => p[1]!));
     expect([Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)]).toEqual([100, 50, 200, 150]);
     await expect(engine['vector.read']({ path: shp, crs: 'EPSG:31985' })).rejects.toMatchObject({ code: 'UNKNOWN_CRS' });
+    // The GeoPackage (undefined Cartesian SRS) likewise: the same polygons, in pixels, into a pixel project only.
+    const backGpkg = await engine['vector.read']({ path: gpkg, crs: PIXEL_CRS });
+    expect(backGpkg.sourceCrs).toBe(PIXEL_CRS);
+    expect(backGpkg.features.features).toHaveLength(preview.featureCount);
+    const gx = backGpkg.features.features.flatMap((f) => (f.geometry!.coordinates as number[][][]).flat().map((p) => p[0]!));
+    const gy = backGpkg.features.features.flatMap((f) => (f.geometry!.coordinates as number[][][]).flat().map((p) => p[1]!));
+    expect([Math.min(...gx), Math.min(...gy), Math.max(...gx), Math.max(...gy)]).toEqual([100, 50, 200, 150]);
+    await expect(engine['vector.read']({ path: gpkg, crs: 'EPSG:31985' })).rejects.toMatchObject({ code: 'UNKNOWN_CRS', message: expect.stringMatching(/undefined CRS/) });
     const tif = join(dir, 'out', 'mask.tif');
     const tt = await engine['export.start']({ resultId: segment.resultId, format: 'mask-geotiff', path: tif, vector });
     const to = await engine.jobs.settled(tt.jobId);

@@ -99,7 +99,7 @@ async function readShapefile(path: string, pixelTarget: boolean): Promise<{ feat
 }
 
 /** The first polygon layer of a GeoPackage (the heads engine's reader: read-only SQLite through the store). */
-async function readGeoPackageLayer(path: string): Promise<{ features: GeoJsonFeature[]; crs: string }> {
+async function readGeoPackageLayer(path: string, pixelTarget: boolean): Promise<{ features: GeoJsonFeature[]; crs: string }> {
   await readBytes(path, 'GeoPackage');
   let g: ReturnType<typeof readGeoPackage>;
   try {
@@ -108,11 +108,18 @@ async function readGeoPackageLayer(path: string): Promise<{ features: GeoJsonFea
     if (e instanceof SatError) throw e;
     throw new SatError('UNSUPPORTED_FORMAT', `"${basename(path)}" cannot be read as a GeoPackage: ${(e as Error).message}.`, { hint: 'Check the file opens in QGIS, or convert it with ogr2ogr.', cause: e });
   }
+  // A layer in the undefined Cartesian SRS read into a pixel-CRS project is taken as pixel coordinates (what
+  // this app writes for results of an image without georeferencing); anywhere else its place is unknown.
+  if (!g.crs && !pixelTarget) {
+    throw new SatError('UNKNOWN_CRS', `The GeoPackage layer "${g.table}" of "${basename(path)}" has an undefined CRS, so its coordinates cannot be placed on the map.`, {
+      hint: 'Assign it a CRS in QGIS (Layer → Set CRS) or with ogr2ogr -a_srs EPSG:xxxx, then import it again; into a project of an image without georeferencing it imports as pixel coordinates.',
+    });
+  }
   const features = g.features.map((f, i): GeoJsonFeature => ({
     type: 'Feature', id: i, geometry: f.geometry as GeoJsonFeature['geometry'],
     properties: Object.fromEntries(Object.entries(f.properties).filter(([, v]) => !(v instanceof Uint8Array)).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])),
   }));
-  return { features, crs: g.crs.epsg !== null ? `EPSG:${g.crs.epsg}` : g.crs.definition };
+  return { features, crs: !g.crs ? PIXEL_CRS : g.crs.epsg !== null ? `EPSG:${g.crs.epsg}` : g.crs.definition };
 }
 
 export async function readVector(path: string, targetCrs: string | null): Promise<VectorDataset> {
@@ -127,7 +134,7 @@ export async function readVector(path: string, targetCrs: string | null): Promis
     read = await readShapefile(path, isPixelCrs(targetCrs));
   } else if (ext === '.gpkg') {
     format = 'GeoPackage';
-    read = await readGeoPackageLayer(path);
+    read = await readGeoPackageLayer(path, isPixelCrs(targetCrs));
   } else {
     throw new SatError('UNSUPPORTED_FORMAT', `"${basename(path)}" is not a vector format the app reads (GeoJSON, Shapefile, GeoPackage).`, { hint: 'Convert it with ogr2ogr.' });
   }

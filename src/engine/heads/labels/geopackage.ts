@@ -9,7 +9,9 @@ import { openSqlite } from '../../store/sqlite';
 
 export interface GpkgFeatures {
   readonly table: string;
-  readonly crs: CrsInfo;
+  /** null: the layer is in the spec's "undefined Cartesian SRS" (srs_id -1), i.e. plain x/y such as the
+   *  pixel coordinates this app writes for an image without georeferencing; the caller decides. */
+  readonly crs: CrsInfo | null;
   readonly features: { geometry: PolygonGeometry | null; properties: Record<string, unknown> }[];
 }
 
@@ -74,8 +76,9 @@ export function readGeoPackage(path: string, table?: string): GpkgFeatures {
     const col = table ? cols.find((c) => c.table_name === table) : polygonal[0];
     if (!col) throw new InvalidArgumentError(table ? `The GeoPackage "${path}" has no feature table "${table}".` : `The GeoPackage "${path}" has no polygon layer.`, `Layers: ${cols.map((c) => `${c.table_name} (${c.geometry_type_name})`).join(', ') || 'none'}.`);
     const srs = db.prepare('SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?').get(col.srs_id) as { organization: string; organization_coordsys_id: number; definition: string } | undefined;
-    let crs: CrsInfo;
-    if (srs && srs.organization?.toUpperCase() === 'EPSG' && srs.organization_coordsys_id > 0) crs = parseCrs(`EPSG:${srs.organization_coordsys_id}`);
+    let crs: CrsInfo | null;
+    if (col.srs_id === -1) crs = null;
+    else if (srs && srs.organization?.toUpperCase() === 'EPSG' && srs.organization_coordsys_id > 0) crs = parseCrs(`EPSG:${srs.organization_coordsys_id}`);
     else if (srs && srs.definition && srs.definition !== 'undefined') crs = crsFromDefinition(srs.definition);
     else throw new UnknownCrsError(`of the GeoPackage layer "${col.table_name}" (srs_id ${col.srs_id})`, 'Assign the layer a CRS in your GIS and export it again.');
     const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;

@@ -67,6 +67,7 @@ export function readLabelPolygons(path: string, o: { classField?: string; layer?
   if (ext === '.gpkg') {
     const g = readGeoPackage(path, o.layer);
     features = g.features.map((f) => ({ geometry: f.geometry, properties: f.properties }));
+    if (!g.crs) throw new UnknownCrsError(`of the GeoPackage layer "${g.table}" (undefined Cartesian SRS)`, 'Assign the layer the raster\'s CRS in your GIS and export it again.');
     crs = g.crs;
   } else if (ext === '.shp') {
     const base = path.slice(0, -ext.length);
