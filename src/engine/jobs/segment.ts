@@ -22,6 +22,7 @@ import { runJob, type JobHooks } from './runJob';
 import { decodeStrip, encodeStrip, type StoredStrip } from './stripCodec';
 import { featuresForBatch } from './tileFeatures';
 import { acquireTileBuffers, releaseTileBuffers } from './tileBuffers';
+import { UnitBatcher } from './unitBatcher';
 import { planTiles, type PlannedTile, type TilePlan } from './tilePlan';
 
 export interface SegmentJob {
@@ -50,6 +51,9 @@ export interface SegmentJob {
   readonly probabilities?: boolean;
   /** Anything else that identifies the outputs (paths, options): a different value is a different job. */
   readonly outputId?: unknown;
+  /** Finished rows of tiles reach the journal at most this often (ms; default 1000; 0: after every row).
+   *  A process killed outright redoes at most this much work; cancelled or failed jobs lose none. */
+  readonly journalIntervalMs?: number;
 }
 
 export type SegmentWriter = ((strips: () => Iterable<StoredStrip>, plan: TilePlan) => Promise<SegmentWriteResult>) & {
@@ -182,54 +186,65 @@ export async function runSegmentation(job: SegmentJob, hooks: JobHooks<SegmentJo
     let headTiles = 0;
     // The batch's cached features are decoded into these and are dead once its logits are blended.
     const buffers = acquireTileBuffers();
-    for (let r = firstRow; r < plan.rows; r++) {
-      const tiles: PlannedTile[] = [];
-      for (let c = 0; c < plan.cols; c++) {
-        const t = plan.tile(r, c);
-        if (tileTouchesAoi(job, t)) tiles.push(t);
-      }
-      for (let b = 0; b < tiles.length; b += batchSize) {
+    const finished = new UnitBatcher(job.journal, begin.id, job.journalIntervalMs ?? 1000);
+    try {
+      for (let r = firstRow; r < plan.rows; r++) {
+        const tiles: PlannedTile[] = [];
+        for (let c = 0; c < plan.cols; c++) {
+          const t = plan.tile(r, c);
+          if (tileTouchesAoi(job, t)) tiles.push(t);
+        }
+        for (let b = 0; b < tiles.length; b += batchSize) {
+          throwIfCancelled(ctl.signal, 'The segmentation');
+          const batch = tiles.slice(b, b + batchSize);
+          const t0 = performance.now();
+          const feats = await featuresForBatch(
+            { source: job.source, sourceFingerprint: job.sourceFingerprint, preparer: job.preparer, extractor: job.extractor, cache: job.cache },
+            batch.map((t) => t.window),
+            ctl.signal,
+            buffers,
+          );
+          const t1 = performance.now();
+          const misses = feats.filter((f) => f.features && !f.cacheHit).length;
+          const hits = feats.filter((f) => f.cacheHit).length;
+          cacheHits += hits;
+          meter.hit(hits);
+          if (misses > 0) {
+            extracted += misses;
+            extractSeconds += (t1 - t0) / 1000;
+          }
+          const live = feats.map((f, i) => ({ f, t: batch[i] })).filter((x) => x.f.features !== null);
+          if (live.length > 0) {
+            const t2 = performance.now();
+            const logits = await job.head.predict(live.map((x) => x.f.features!), { width: plan.tileSize, height: plan.tileSize }, ctl.signal);
+            headSeconds += (performance.now() - t2) / 1000;
+            headTiles += live.length;
+            if (logits.length !== live.length) throw new Error(`head ${job.head.id} returned ${logits.length} outputs for ${live.length} tiles`);
+            live.forEach((x, i) => {
+              if (logits[i].length !== classes * plan.tileSize * plan.tileSize) throw new Error(`head ${job.head.id} returned ${logits[i].length} logits for a ${plan.tileSize}² tile of ${classes} classes`);
+              stitcher.addTile(x.t.window, logits[i], x.f.valid, tileTapers(plan.tileSize, x.t.overlap));
+            });
+          }
+          // Tiles outside the AOI polygon count as done at once.
+          const done = r * plan.cols + (plan.cols - tiles.length) + b + batch.length;
+          ctl.progress = { done, total: plan.count };
+          meter.update(done);
+        }
         throwIfCancelled(ctl.signal, 'The segmentation');
-        const batch = tiles.slice(b, b + batchSize);
-        const t0 = performance.now();
-        const feats = await featuresForBatch(
-          { source: job.source, sourceFingerprint: job.sourceFingerprint, preparer: job.preparer, extractor: job.extractor, cache: job.cache },
-          batch.map((t) => t.window),
-          ctl.signal,
-          buffers,
-        );
-        const t1 = performance.now();
-        const misses = feats.filter((f) => f.features && !f.cacheHit).length;
-        const hits = feats.filter((f) => f.cacheHit).length;
-        cacheHits += hits;
-        meter.hit(hits);
-        if (misses > 0) {
-          extracted += misses;
-          extractSeconds += (t1 - t0) / 1000;
-        }
-        const live = feats.map((f, i) => ({ f, t: batch[i] })).filter((x) => x.f.features !== null);
-        if (live.length > 0) {
-          const t2 = performance.now();
-          const logits = await job.head.predict(live.map((x) => x.f.features!), { width: plan.tileSize, height: plan.tileSize }, ctl.signal);
-          headSeconds += (performance.now() - t2) / 1000;
-          headTiles += live.length;
-          if (logits.length !== live.length) throw new Error(`head ${job.head.id} returned ${logits.length} outputs for ${live.length} tiles`);
-          live.forEach((x, i) => {
-            if (logits[i].length !== classes * plan.tileSize * plan.tileSize) throw new Error(`head ${job.head.id} returned ${logits[i].length} logits for a ${plan.tileSize}² tile of ${classes} classes`);
-            stitcher.addTile(x.t.window, logits[i], x.f.valid, tileTapers(plan.tileSize, x.t.overlap));
-          });
-        }
-        // Tiles outside the AOI polygon count as done at once.
-        const done = r * plan.cols + (plan.cols - tiles.length) + b + batch.length;
-        ctl.progress = { done, total: plan.count };
-        meter.update(done);
+        const nextTop = r + 1 < plan.rows ? Math.max(job.box.y, plan.ys[r + 1]) : job.box.y + job.box.height;
+        const strip = stitcher.finalizeUpTo(nextTop);
+        finished.finish(r, strip ? encodeStrip(strip, classes) : null, () => [{ name: 'band', payload: stitcher.bandState() }], r === plan.rows - 1);
+        ctl.progress = { done: (r + 1) * plan.cols, total: plan.count };
+        meter.update((r + 1) * plan.cols);
       }
-      throwIfCancelled(ctl.signal, 'The segmentation');
-      const nextTop = r + 1 < plan.rows ? Math.max(job.box.y, plan.ys[r + 1]) : job.box.y + job.box.height;
-      const strip = stitcher.finalizeUpTo(nextTop);
-      job.journal.finishUnit(begin.id, r, strip ? encodeStrip(strip, classes) : null, [{ name: 'band', payload: stitcher.bandState() }]);
-      ctl.progress = { done: (r + 1) * plan.cols, total: plan.count };
-      meter.update((r + 1) * plan.cols);
+    } catch (e) {
+      // Cancelled or failed: the rows finished so far are kept, with the band as it was after the last of them.
+      try {
+        finished.flush();
+      } catch {
+        // the job's own error is the one to report
+      }
+      throw e;
     }
     // A job that fails or is cancelled lets its buffers go to the garbage collector instead.
     releaseTileBuffers(buffers);

@@ -28,6 +28,11 @@ export interface JobBegin {
   readonly doneUnits: ReadonlySet<number>;
 }
 
+export interface FinishedUnit {
+  readonly unit: number;
+  readonly payload: Uint8Array | null;
+}
+
 export interface UnitState {
   readonly name: string;
   readonly payload: Uint8Array;
@@ -110,10 +115,17 @@ export class JobJournal {
 
   /** Records a finished unit and, in the same transaction, replaces named job state (e.g. a blend band). */
   finishUnit(jobId: string, unit: number, payload: Uint8Array | null, state: readonly UnitState[] = []): void {
+    this.finishUnits(jobId, [{ unit, payload }], state);
+  }
+
+  /** Records several finished units and the job state after the last of them, all or nothing. */
+  finishUnits(jobId: string, units: readonly FinishedUnit[], state: readonly UnitState[] = []): void {
     const t = this.now();
     this.db.transaction(() => {
-      const blob = payload === null ? null : pack(payload);
-      this.sql('INSERT OR REPLACE INTO job_units(job_id, unit, payload, checksum, finished_at) VALUES (?, ?, ?, ?, ?)').run(jobId, unit, blob, blob === null ? 0 : crc32(blob), t);
+      for (const { unit, payload } of units) {
+        const blob = payload === null ? null : pack(payload);
+        this.sql('INSERT OR REPLACE INTO job_units(job_id, unit, payload, checksum, finished_at) VALUES (?, ?, ?, ?, ?)').run(jobId, unit, blob, blob === null ? 0 : crc32(blob), t);
+      }
       for (const s of state) {
         const b = pack(s.payload, 0);
         this.sql('INSERT OR REPLACE INTO job_state(job_id, name, payload, checksum) VALUES (?, ?, ?, ?)').run(jobId, s.name, b, crc32(b));

@@ -3,7 +3,7 @@ import type { PixelWindow } from '../../../src/shared/geometry';
 import type { JobEvent } from '../../../src/shared/jobs';
 import { taper1d } from '../../../src/engine/jobs/blendWindow';
 import { detectSeams } from '../../../src/engine/jobs/seamCheck';
-import { estimateSegmentation, runSegmentation, type SegmentJob, type SegmentJobResult } from '../../../src/engine/jobs/segment';
+import { estimateSegmentation, planSegmentation, runSegmentation, type SegmentJob, type SegmentJobResult } from '../../../src/engine/jobs/segment';
 import type { StoredStrip } from '../../../src/engine/jobs/stripCodec';
 import { planTiles } from '../../../src/engine/jobs/tilePlan';
 import { MemoryFeatureCache } from '../../../src/engine/store/featureCacheMemory';
@@ -237,6 +237,42 @@ describe('segmentation with hand-computable heads', () => {
     expect(r.resumedTiles).toBe(est.resumedTiles);
     expect(ex.tiles - before).toBe(est.tiles - est.resumedTiles);
     expect(events.some((e) => e.type === 'warning' && e.warning.code === 'RESUMED')).toBe(true);
+    expect(Buffer.from(sink.out!.mask).equals(Buffer.from(ref.out!.mask))).toBe(true);
+    expect(Buffer.from(sink.out!.probs.buffer).equals(Buffer.from(ref.out!.probs.buffer))).toBe(true);
+  });
+
+  it('a run that fails mid-way keeps the rows it finished (journalled on the way out, not every row), and the rerun resumes to the same bytes', async () => {
+    const src = memoryRaster(W, H, [field]);
+    const ref: { out?: Collected } = {};
+    succeeded(await runSegmentation(job({ source: src, extractor: identityExtractor(64), head: contextHead(2), overlap: 16 }, ref)));
+    const store = openStore(':memory:');
+    const writes: number[] = [];
+    const journal = Object.assign(Object.create(store.journal) as typeof store.journal, {
+      finishUnits: (id: string, units: readonly { unit: number; payload: Uint8Array | null }[], state: readonly { name: string; payload: Uint8Array }[] = []) => {
+        writes.push(units.length);
+        store.journal.finishUnits(id, units, state);
+      },
+    });
+    let calls = 0;
+    const good = contextHead(2);
+    const flaky = { ...good, async predict(f: Parameters<typeof good.predict>[0], size: Parameters<typeof good.predict>[1]) {
+      if (++calls === 9) throw new Error('head exploded');
+      return good.predict(f, size);
+    } };
+    const sink: { out?: Collected } = {};
+    const base = job({ source: src, extractor: identityExtractor(64), head: flaky, overlap: 16, journal, cache: null, batchSize: 2, journalIntervalMs: 60_000 }, sink);
+    const o = await runSegmentation(base);
+    expect(o.status).toBe('failed');
+    // Two tiles per head call: the 9th call fails in row floor(8 / calls per row); the rows before it were
+    // finished, and reached the journal in one write, on the way out (the interval never came).
+    const plan = planSegmentation(base);
+    const finishedRows = Math.floor(8 / Math.ceil(plan.cols / 2));
+    expect(finishedRows).toBe(2); // 6 columns, 3 calls per row
+    expect(writes).toEqual([finishedRows]);
+    const est = await estimateSegmentation({ ...base, head: good });
+    expect(est.resumedTiles).toBe(finishedRows * plan.cols);
+    const r = succeeded<SegmentJobResult>(await runSegmentation({ ...base, head: good }));
+    expect(r.resumedTiles).toBe(est.resumedTiles);
     expect(Buffer.from(sink.out!.mask).equals(Buffer.from(ref.out!.mask))).toBe(true);
     expect(Buffer.from(sink.out!.probs.buffer).equals(Buffer.from(ref.out!.probs.buffer))).toBe(true);
   });
