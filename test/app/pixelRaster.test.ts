@@ -123,22 +123,17 @@ describe('a raster without georeferencing', () => {
     if (so?.status !== 'succeeded' || so.result.kind !== 'export') throw new Error(JSON.stringify(so));
     expect(existsSync(shp.replace(/\.shp$/, '.prj'))).toBe(false);
     expect(so.result.export.files.some((f) => f.endsWith('.prj'))).toBe(false);
-    // Read back into a pixel project, the shapefile without .prj is in pixel coordinates; a map project refuses it.
-    const back = await engine['vector.read']({ path: shp, crs: PIXEL_CRS });
-    expect(back.sourceCrs).toBe(PIXEL_CRS);
-    expect(back.features.features).toHaveLength(preview.featureCount);
-    const xs = back.features.features.flatMap((f) => (f.geometry!.coordinates as number[][][]).flat().map((p) => p[0]!));
-    const ys = back.features.features.flatMap((f) => (f.geometry!.coordinates as number[][][]).flat().map((p) => p[1]!));
-    expect([Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)]).toEqual([100, 50, 200, 150]);
-    await expect(engine['vector.read']({ path: shp, crs: 'EPSG:31985' })).rejects.toMatchObject({ code: 'UNKNOWN_CRS' });
-    // The GeoPackage (undefined Cartesian SRS) likewise: the same polygons, in pixels, into a pixel project only.
-    const backGpkg = await engine['vector.read']({ path: gpkg, crs: PIXEL_CRS });
-    expect(backGpkg.sourceCrs).toBe(PIXEL_CRS);
-    expect(backGpkg.features.features).toHaveLength(preview.featureCount);
-    const gx = backGpkg.features.features.flatMap((f) => (f.geometry!.coordinates as number[][][]).flat().map((p) => p[0]!));
-    const gy = backGpkg.features.features.flatMap((f) => (f.geometry!.coordinates as number[][][]).flat().map((p) => p[1]!));
-    expect([Math.min(...gx), Math.min(...gy), Math.max(...gx), Math.max(...gy)]).toEqual([100, 50, 200, 150]);
-    await expect(engine['vector.read']({ path: gpkg, crs: 'EPSG:31985' })).rejects.toMatchObject({ code: 'UNKNOWN_CRS', message: expect.stringMatching(/undefined CRS/) });
+    // Read back into a pixel project, the shapefile without .prj and the GeoPackage in the undefined Cartesian
+    // SRS are in pixel coordinates (the same polygons); a map project refuses both.
+    for (const [path, refusal] of [[shp, /no \.prj/], [gpkg, /undefined CRS/]] as const) {
+      const back = await engine['vector.read']({ path, crs: PIXEL_CRS });
+      expect(back.sourceCrs).toBe(PIXEL_CRS);
+      expect(back.features.features).toHaveLength(preview.featureCount);
+      const xs = back.features.features.flatMap((f) => (f.geometry!.coordinates as number[][][]).flat().map((p) => p[0]!));
+      const ys = back.features.features.flatMap((f) => (f.geometry!.coordinates as number[][][]).flat().map((p) => p[1]!));
+      expect([Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)]).toEqual([100, 50, 200, 150]);
+      await expect(engine['vector.read']({ path, crs: 'EPSG:31985' })).rejects.toMatchObject({ code: 'UNKNOWN_CRS', message: expect.stringMatching(refusal) });
+    }
     const tif = join(dir, 'out', 'mask.tif');
     const tt = await engine['export.start']({ resultId: segment.resultId, format: 'mask-geotiff', path: tif, vector });
     const to = await engine.jobs.settled(tt.jobId);
