@@ -128,8 +128,12 @@ describe('open → draw area', () => {
     await s.shot('identify');
   });
 
-  it('asks for a head when Run is pressed before one exists, in the Analyse panel', async () => {
+  it('asks for a head when Run is pressed with none for the chosen fusion, in the Analyse panel', async () => {
     await s.page.click('[data-tool=pan]');
+    // The shipped head is a Global Weighted one: with Localized Weighted fusion there is no head to run.
+    const fusion = s.page.locator('[data-testid=analyse-fusion]');
+    await fusion.selectOption('lw');
+    await expect(s.page.locator('[data-testid=analyse-head]').inputValue()).resolves.toBe('');
     await s.page.click('[data-testid=run-segment]');
     const alert = s.page.locator('[data-testid=analyse-panel] [role=alert]');
     await alert.waitFor();
@@ -139,6 +143,7 @@ describe('open → draw area', () => {
     await expect(alert.textContent()).resolves.toMatch(/Choose a head to segment with.*Train one in the Training panel/);
     expect((await content()).layers.filter((l: { kind: string }) => l.kind === 'mask')).toHaveLength(0);
     await s.shot('segment-answer');
+    await fusion.selectOption('gw');
   });
 
   it('saves the project through the in-app file browser (web mode), atomically', async () => {

@@ -76,7 +76,7 @@ export function AnalysePanel() {
       <BackboneSelect />
       <label className="field">
         <span>Fusion</span>
-        <select value={analysis.fusion} onChange={(e) => model.perform(setAnalysis, { fusion: e.target.value as FusionStrategy })}>
+        <select value={analysis.fusion} onChange={(e) => model.perform(setAnalysis, { fusion: e.target.value as FusionStrategy })} data-testid="analyse-fusion">
           {(Object.keys(fusionNames) as FusionStrategy[]).map((f) => <option key={f} value={f}>{fusionNames[f]}</option>)}
         </select>
       </label>
