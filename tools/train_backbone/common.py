@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import time
 from pathlib import Path
 
@@ -19,36 +20,103 @@ def cosine_lr(base: float, progress: float, warmup: float = 0.02, floor: float =
 
 class Budget:
     """Training ends at max_steps or after `seconds` of wall time, whichever comes first; progress drives the
-    schedules so a time-limited run still anneals its learning rate to the end."""
+    schedules so a time-limited run still anneals its learning rate to the end.
 
-    def __init__(self, max_steps: int, seconds: float):
+    A run spread over sessions counts the earlier sessions' wall time (`prior_seconds`) towards `seconds`, so the
+    schedule spans the whole run, while each session also stops after its own `session_seconds` / `session_steps`
+    (counted from `start_step`) or when request_stop() is called (a signal handler: finish the step, then save)."""
+
+    def __init__(self, max_steps: int, seconds: float, *, prior_seconds: float = 0.0, session_seconds: float = math.inf,
+                 session_steps: int | None = None, start_step: int = 0):
         self.max_steps = max_steps
         self.seconds = seconds
+        self.prior_seconds = prior_seconds
+        self.session_seconds = session_seconds
+        self.session_steps = session_steps
+        self.start_step = start_step
+        self.stop_requested = False
         self.start = time.monotonic()
 
     def elapsed(self) -> float:
+        """This session's wall time."""
         return time.monotonic() - self.start
 
+    def total_elapsed(self) -> float:
+        """All sessions' wall time so far."""
+        return self.prior_seconds + self.elapsed()
+
     def progress(self, step: int) -> float:
-        return min(1.0, max(step / max(self.max_steps, 1), self.elapsed() / max(self.seconds, 1e-9)))
+        return min(1.0, max(step / max(self.max_steps, 1), self.total_elapsed() / max(self.seconds, 1e-9)))
+
+    def run_done(self, step: int) -> bool:
+        return step >= self.max_steps or self.total_elapsed() >= self.seconds
 
     def done(self, step: int) -> bool:
-        return step >= self.max_steps or self.elapsed() >= self.seconds
+        if self.run_done(step) or self.stop_requested or self.elapsed() >= self.session_seconds:
+            return True
+        return self.session_steps is not None and step - self.start_step >= self.session_steps
+
+    def request_stop(self) -> None:
+        self.stop_requested = True
 
 
 class LossLog:
-    """Appends one CSV row per logged step; columns are fixed at creation."""
+    """Appends one CSV row per logged step; columns are fixed at creation. append=True continues an existing file
+    (a resumed run) after checking it has the same columns."""
 
-    def __init__(self, path: str | Path, columns: list[str]):
+    def __init__(self, path: str | Path, columns: list[str], append: bool = False):
         self.path = Path(path)
         self.columns = columns
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if append and self.path.exists():
+            with open(self.path, newline='') as f:
+                header = next(csv.reader(f), None)
+            if header != columns:
+                raise ValueError(f'{self.path} has columns {header}, expected {columns}; move it away to start a new curve')
+            return
         with open(self.path, 'w', newline='') as f:
             csv.writer(f).writerow(columns)
 
     def row(self, **values: object) -> None:
         with open(self.path, 'a', newline='') as f:
             csv.writer(f).writerow([_fmt(values.get(c, '')) for c in self.columns])
+
+
+def keep_rows_up_to(path: str | Path, step: int) -> int:
+    """Drops the rows logged after `step` (a session killed after its last checkpoint logged steps that the resumed
+    session will take again); returns how many were dropped. The file is replaced atomically."""
+    path = Path(path)
+    with open(path, newline='') as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    col = header.index('step')
+    kept = [r for r in body if len(r) == len(header) and r[col].isdigit() and int(r[col]) <= step]  # a torn last line goes too
+    if len(kept) != len(body):
+        tmp = path.with_name(path.name + '.tmp')
+        with open(tmp, 'w', newline='') as f:
+            csv.writer(f).writerows([header] + kept)
+        os.replace(tmp, path)
+    return len(body) - len(kept)
+
+
+def save_atomic(obj: object, path: str | Path) -> None:
+    """torch.save through a temporary file in the same folder, fsynced, then renamed over `path`: a process killed
+    at any moment leaves either the previous file or the new one, never a torn one."""
+    path = Path(path)
+    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
+    try:
+        with open(tmp, 'wb') as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # the rename itself survives a power cut only once the folder entry is on disk
+    finally:
+        os.close(dir_fd)
 
 
 def _fmt(v: object) -> object:
