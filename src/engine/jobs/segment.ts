@@ -233,7 +233,7 @@ export async function runSegmentation(job: SegmentJob, hooks: JobHooks<SegmentJo
         throwIfCancelled(ctl.signal, 'The segmentation');
         const nextTop = r + 1 < plan.rows ? Math.max(job.box.y, plan.ys[r + 1]) : job.box.y + job.box.height;
         const strip = stitcher.finalizeUpTo(nextTop);
-        finished.finish(r, strip ? encodeStrip(strip, classes) : null, () => [{ name: 'band', payload: stitcher.bandState() }], r === plan.rows - 1);
+        finished.finish(r, strip ? encodeStrip(strip, classes) : null, [{ name: 'band', payload: stitcher.bandState() }], r === plan.rows - 1);
         ctl.progress = { done: (r + 1) * plan.cols, total: plan.count };
         meter.update((r + 1) * plan.cols);
       }

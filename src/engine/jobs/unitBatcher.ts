@@ -20,10 +20,10 @@ export class UnitBatcher {
     this.lastCommit = now();
   }
 
-  /** A unit is finished; `state` gives the job state as it is now (called at most once). */
-  finish(unit: number, payload: Uint8Array | null, state: () => readonly UnitState[], last = false): void {
+  /** A unit is finished; `state` is the job state as it is now (a copy the job will not change). */
+  finish(unit: number, payload: Uint8Array | null, state: readonly UnitState[], last = false): void {
     this.units.push({ unit, payload });
-    this.stateAfterLast = state();
+    this.stateAfterLast = state;
     if (last || this.now() - this.lastCommit >= this.intervalMs) this.flush();
   }
 

@@ -20,7 +20,7 @@ describe('unit batcher', () => {
     let t = 0;
     const j = recorder();
     const b = new UnitBatcher(j, 'job', 1000, () => t);
-    const state = (v: string) => () => [{ name: 'band', payload: Buffer.from(v) }];
+    const state = (v: string) => [{ name: 'band', payload: Buffer.from(v) }];
     t = 300;
     b.finish(0, null, state('after0'));
     t = 900;
@@ -43,18 +43,17 @@ describe('unit batcher', () => {
     const t = 0;
     const j = recorder();
     const b = new UnitBatcher(j, 'job', 1000, () => t);
-    let band = 'row0';
-    b.finish(0, null, () => [{ name: 'band', payload: Buffer.from(band) }]);
-    band = 'half of row 1'; // the job went on and then failed mid-row: that band must not be journalled
-    b.flush();
+    b.finish(0, null, [{ name: 'band', payload: Buffer.from('row0') }]);
+    expect(j.commits).toEqual([]); // not due yet
+    b.flush(); // the job went on and failed mid-row: the state journalled is the one given with unit 0
     expect(j.commits).toEqual([{ units: [0], state: ['band=row0'] }]);
   });
 
   it('interval 0 commits every unit; a batch is one transaction in the real journal', () => {
     const j = recorder();
     const b = new UnitBatcher(j, 'job', 0);
-    b.finish(0, null, () => []);
-    b.finish(1, null, () => []);
+    b.finish(0, null, []);
+    b.finish(1, null, []);
     expect(j.commits.map((c) => c.units)).toEqual([[0], [1]]);
     const store = openStore(':memory:');
     const begin = store.journal.begin('segment', 'h', {}, 3);
