@@ -46,7 +46,7 @@ export function encodeFeatures(set: FeatureSet, codec: FeatureCodec): EncodedFea
   return { tensors: set.map((t) => ({ name: t.name, shape: [...t.shape] })), codec, rawBytes: raw.length, data, checksum: crc32(data) };
 }
 
-/** Decodes a row; returns null (never throws) when the blob does not match its checksum or its shapes. The
+/** Decodes a row; returns null (never throws on bad data) when the blob does not match its checksum or shapes. The
  *  tensors are consecutive views of one Float32Array (from `into` when given): one allocation per row. */
 export function decodeFeatures(tensors: readonly TensorMeta[], codec: string, rawBytes: number, data: Uint8Array, checksum: number, into?: FeatureBuffer): FeatureSet | null {
   if (crc32(data) !== checksum >>> 0) return null;
