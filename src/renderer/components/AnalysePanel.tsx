@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { isPixelCrs, type FusionStrategy, type JobEstimate } from '../../shared/contract';
 import { useEngine, useModel, useProject, useUi } from '../AppContext';
 import { setAnalysis } from '../state/actions';
-import { aoiAreaM2, describeEstimate, effectiveHeadId, rasterLayers, segmentRequest } from '../state/analysisOps';
+import { aoiAreaM2, describeEstimate, effectiveHeadId, rasterLayers, segmentationHeadsFor, segmentRequest } from '../state/analysisOps';
 import { ErrorMessage } from './ErrorMessage';
 import { JobProgress } from './JobProgress';
 import { BackboneSelect } from './BackboneSelect';
@@ -51,7 +51,7 @@ export function AnalysePanel() {
   const [error, setError] = useState<unknown>(null);
   const [jobId, setJobId] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const heads = (models?.heads ?? []).filter((h) => h.task === 'segmentation' && (!analysis.backboneId || h.backboneId === analysis.backboneId) && h.fusion === analysis.fusion);
+  const heads = segmentationHeadsFor(analysis, models?.heads ?? []);
   const pixel = isPixelCrs(crs);
   const area = aoiAreaM2(aoi, crs && !crs.startsWith('EPSG:4326') ? 1 : null);
 

@@ -12,11 +12,16 @@ export function rasterIdOf(model: AppModel, layerId: string | null): string | nu
   return layerId ? model.runtime.get()[layerId]?.raster?.rasterId ?? null : null;
 }
 
+/** The segmentation heads that fit the chosen backbone (any, for the default) and fusion. */
+export function segmentationHeadsFor(analysis: AnalysisSettings, heads: readonly HeadSummary[]): HeadSummary[] {
+  return heads.filter((h) => h.task === 'segmentation' && (!analysis.backboneId || h.backboneId === analysis.backboneId) && h.fusion === analysis.fusion);
+}
+
 /** The head a segmentation uses: the one the user chose, else the head shipped with the backbone for this
  *  backbone and fusion (so the first run needs no training and no choice), else none. */
 export function effectiveHeadId(analysis: AnalysisSettings, heads: readonly HeadSummary[]): string | null {
   if (analysis.headId) return analysis.headId;
-  const shipped = heads.filter((h) => h.task === 'segmentation' && h.id.startsWith('default:') && h.fusion === analysis.fusion && (!analysis.backboneId || h.backboneId === analysis.backboneId));
+  const shipped = segmentationHeadsFor(analysis, heads).filter((h) => h.id.startsWith('default:'));
   return shipped.length === 1 ? shipped[0].id : null;
 }
 
