@@ -4,6 +4,7 @@
 // the next tiles will still touch stay in the band. `bandState`/`restore` carry that partial band through
 // the job journal, so a resumed job blends exactly as an uninterrupted one.
 import type { PixelWindow } from '../../shared/geometry';
+import { BlendBand } from './blendBand';
 import type { TileTapers } from './blendWindow';
 
 export const MASK_NODATA = 255;
@@ -28,26 +29,29 @@ export interface StitcherOptions {
   readonly aoiMask?: (window: PixelWindow) => Uint8Array;
   /** False: strips carry the mask only (no softmax), for jobs that write no probabilities. Default true. */
   readonly probabilities?: boolean;
+  /** false: blend with the JavaScript loops instead of WebAssembly SIMD (tests; the two give the same bits). */
+  readonly wasm?: boolean;
 }
 
 export class RowStitcher {
   private bandTop: number;
   /** Rows from bandTop that hold contributions. */
   private filled = 0;
+  private readonly band: BlendBand;
   private readonly acc: Float32Array;
   private readonly wsum: Float32Array;
   private readonly valid: Uint8Array;
   private readonly W: number;
   private readonly H: number;
-  private rowWeights = new Float32Array(0);
 
   constructor(private readonly o: StitcherOptions) {
     this.W = o.box.width;
     this.H = o.tileSize;
     this.bandTop = o.box.y;
-    this.acc = new Float32Array(o.classes * this.H * this.W);
-    this.wsum = new Float32Array(this.H * this.W);
-    this.valid = new Uint8Array(this.H * this.W);
+    this.band = new BlendBand({ classes: o.classes, height: this.H, width: this.W, tileSize: o.tileSize, wasm: o.wasm });
+    this.acc = this.band.acc;
+    this.wsum = this.band.wsum;
+    this.valid = this.band.valid;
   }
 
   get top(): number {
@@ -56,50 +60,14 @@ export class RowStitcher {
 
   /** Adds one tile's logits (classes × size × size) with its taper window; `valid` is the tile's source mask. */
   addTile(window: PixelWindow, logits: Float32Array, valid: Uint8Array, tapers: TileTapers): void {
-    const { box, classes } = this.o;
-    const T = window.width;
+    const { box } = this.o;
     const x0 = Math.max(window.x, box.x);
     const x1 = Math.min(window.x + window.width, box.x + box.width);
     const y0 = Math.max(window.y, box.y);
     const y1 = Math.min(window.y + window.height, box.y + box.height);
     if (y0 < this.bandTop || y1 > this.bandTop + this.H) throw new RangeError(`tile rows ${y0}..${y1} outside the open band ${this.bandTop}..${this.bandTop + this.H}`);
-    const plane = this.H * this.W;
-    const tplane = T * window.height;
-    const n = x1 - x0;
-    if (n <= 0) return;
-    // One row of weights at a time, 0 where the source has no data (tapers never reach 0 on their own), then
-    // class by class over contiguous memory: the same sums as a per-pixel loop, in a cache-friendly order.
-    const wrow = this.rowWeights.length >= n ? this.rowWeights : (this.rowWeights = new Float32Array(n));
-    const { acc, wsum, valid: bandValid } = this;
-    for (let y = y0; y < y1; y++) {
-      const ty = y - window.y;
-      const wy = tapers.y[ty];
-      const b0 = (y - this.bandTop) * this.W + (x0 - box.x);
-      const t0 = ty * T + (x0 - window.x);
-      const tx0 = x0 - window.x;
-      let holes = false;
-      for (let k = 0; k < n; k++) {
-        if (valid[t0 + k]) {
-          const w = wy * tapers.x[tx0 + k];
-          wrow[k] = w;
-          wsum[b0 + k] += w;
-          bandValid[b0 + k] = 1;
-        } else {
-          wrow[k] = 0;
-          holes = true;
-        }
-      }
-      for (let c = 0; c < classes; c++) {
-        const a0 = c * plane + b0;
-        const l0 = c * tplane + t0;
-        if (holes) {
-          // A nodata pixel's logit may be anything (NaN included): skip it rather than multiply it by 0.
-          for (let k = 0; k < n; k++) if (wrow[k] !== 0) acc[a0 + k] += wrow[k] * logits[l0 + k];
-        } else {
-          for (let k = 0; k < n; k++) acc[a0 + k] += wrow[k] * logits[l0 + k];
-        }
-      }
-    }
+    if (x1 <= x0) return;
+    this.band.addTile({ window, bandRow: y0 - this.bandTop, bandCol: x0 - box.x, tileRow: y0 - window.y, tileCol: x0 - window.x, rows: y1 - y0, cols: x1 - x0 }, logits, valid, tapers);
     this.filled = Math.max(this.filled, y1 - this.bandTop);
   }
 
@@ -164,10 +132,10 @@ export class RowStitcher {
     let off = 16;
     const plane = this.H * W;
     for (let c = 0; c < classes; c++) {
-      out.set(new Uint8Array(this.acc.buffer, c * plane * 4, rows * W * 4), off);
+      out.set(new Uint8Array(this.acc.buffer, this.acc.byteOffset + c * plane * 4, rows * W * 4), off);
       off += rows * W * 4;
     }
-    out.set(new Uint8Array(this.wsum.buffer, 0, rows * W * 4), off);
+    out.set(new Uint8Array(this.wsum.buffer, this.wsum.byteOffset, rows * W * 4), off);
     off += rows * W * 4;
     out.set(this.valid.subarray(0, rows * W), off);
     return out;

@@ -3,28 +3,28 @@
 // fresh 4 MB array per tile made it run a full collection every job (external memory pressure), costing
 // more than the decoding. A job takes a set from a small process-wide pool and gives it back when it ends,
 // so repeated warm runs (re-segmenting an area with another head, another export) reuse the same memory.
+import { HalfDecoder } from '../nn/halfDecoder';
 import type { FeatureBuffer } from '../store/featureCache';
 
-/** A buffer that keeps the largest array it was asked for and hands out prefixes of it. */
-class GrowingBuffer implements FeatureBuffer {
-  private array = new Float32Array(0);
+/** One slot: a half decoder whose output memory grows to the largest row it was asked for and is reused. */
+class SlotBuffer implements FeatureBuffer {
+  private readonly decoder = new HalfDecoder();
 
-  take(length: number): Float32Array {
-    if (this.array.length < length) this.array = new Float32Array(length);
-    return this.array.subarray(0, length);
+  decodeHalves(halves: Uint8Array, count: number): Float32Array {
+    return this.decoder.decode(halves, count);
   }
 
   get bytes(): number {
-    return this.array.byteLength;
+    return this.decoder.bytes;
   }
 }
 
 export class TileBuffers {
-  private readonly slots: GrowingBuffer[] = [];
+  private readonly slots: SlotBuffer[] = [];
 
   /** The buffer of slot i of the current batch; what it held for the previous batch is overwritten. */
   slot(i: number): FeatureBuffer {
-    while (this.slots.length <= i) this.slots.push(new GrowingBuffer());
+    while (this.slots.length <= i) this.slots.push(new SlotBuffer());
     return this.slots[i];
   }
 

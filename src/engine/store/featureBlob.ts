@@ -47,7 +47,7 @@ export function encodeFeatures(set: FeatureSet, codec: FeatureCodec): EncodedFea
 }
 
 /** Decodes a row; returns null (never throws on bad data) when the blob does not match its checksum or shapes. The
- *  tensors are consecutive views of one Float32Array (from `into` when given): one allocation per row. */
+ *  tensors are consecutive views of one Float32Array (decoded by `into` when given): one allocation per row. */
 export function decodeFeatures(tensors: readonly TensorMeta[], codec: string, rawBytes: number, data: Uint8Array, checksum: number, into?: FeatureBuffer): FeatureSet | null {
   if (crc32(data) !== checksum >>> 0) return null;
   const total = tensors.reduce((n, t) => n + elements(t.shape), 0);
@@ -73,11 +73,15 @@ export function decodeFeatures(tensors: readonly TensorMeta[], codec: string, ra
     return null;
   }
   if (raw.length !== rawBytes) return null;
-  // A Uint16Array view needs an even byte offset; a blob's need not be, and only then is it copied.
-  const halves = raw.byteOffset % 2 === 0 ? new Uint16Array(raw.buffer, raw.byteOffset, total) : new Uint16Array(new Uint8Array(raw.subarray(0, rawBytes)).buffer);
-  const values = into ? into.take(total) : new Float32Array(total);
-  if (values.length !== total) throw new RangeError(`feature buffer gave ${values.length} values for ${total}`);
-  float16ToFloat32(halves, values);
+  let values: Float32Array;
+  if (into) {
+    values = into.decodeHalves(raw, total);
+    if (values.length !== total) throw new RangeError(`feature buffer gave ${values.length} values for ${total}`);
+  } else {
+    // A Uint16Array view needs an even byte offset; a blob's need not be, and only then is it copied.
+    const halves = raw.byteOffset % 2 === 0 ? new Uint16Array(raw.buffer, raw.byteOffset, total) : new Uint16Array(new Uint8Array(raw.subarray(0, rawBytes)).buffer);
+    values = float16ToFloat32(halves);
+  }
   const out: FeatureTensor[] = [];
   let off = 0;
   for (const t of tensors) {

@@ -32,16 +32,17 @@ export interface PutOptions {
   readonly backbone: string;
 }
 
-/** Where a lookup may decode a row instead of allocating: the caller owns the returned array and lends it
- *  (a job recycles one per tile slot, so a warm run does not hand the garbage collector 8 MB per tile). The
- *  FeatureSet then aliases that array and is valid until the caller reuses it. */
+/** Where a lookup may decode a row instead of allocating: memory the caller owns and lends (a job recycles
+ *  one per tile slot, so a warm run does not hand the garbage collector 8 MB per tile). The FeatureSet then
+ *  aliases that memory and is valid until the caller reuses it. */
 export interface FeatureBuffer {
-  /** A Float32Array of exactly `length` values (contents unspecified). */
-  take(length: number): Float32Array;
+  /** The first `count` IEEE half-precision values of `halves` (little-endian bytes) as float32: exactly
+   *  `count` values, in memory the buffer owns (a HalfDecoder's), overwritten by its next decode. */
+  decodeHalves(halves: Uint8Array, count: number): Float32Array;
 }
 
 export interface FeatureCache {
-  /** A row's tensors are views of one Float32Array: `into.take(total)` when given, else a fresh one. */
+  /** A row's tensors are views of one Float32Array: decoded by `into` when given, else a fresh one. */
   get(key: string, into?: FeatureBuffer): FeatureSet | null;
   has(key: string): boolean;
   /** Stores a tile's features (as fp16) and evicts least-recently-used rows beyond the cap. */

@@ -1,0 +1,175 @@
+// The blend band's memory and the loop that adds a tile's weighted logits into it (RowStitcher.addTile).
+// A warm segmentation spends a fifth of its time in that loop, so it runs as WebAssembly SIMD
+// (wasm/blendBand.wat) over a band that lives in WebAssembly memory; the JavaScript loops below are the
+// same computation, bit for bit, used where WebAssembly SIMD is unavailable and as the reference the SIMD
+// code is tested against.
+import type { PixelWindow } from '../../shared/geometry';
+import type { TileTapers } from './blendWindow';
+import { compileSimd, instantiate } from '../wasm/simd';
+import { BlendBandWasm } from './blendBandWasm';
+
+interface KernelExports {
+  weights(tx: number, wy: number, vt: number, wrow: number, wsum: number, vb: number, n: number): number;
+  accumulate(acc: number, logits: number, wrow: number, n: number, masked: number): void;
+}
+
+let compiled: object | null | undefined;
+const wasmModule = (): object | null => (compiled === undefined ? (compiled = compileSimd(BlendBandWasm)) : compiled);
+
+const align16 = (n: number) => (n + 15) & ~15;
+
+export interface BlendBandOptions {
+  readonly classes: number;
+  /** Rows of the band (the tile size). */
+  readonly height: number;
+  /** Columns of the band (the AOI box's width). */
+  readonly width: number;
+  /** Largest tile side added (its logits, mask and taper are staged in the same memory). */
+  readonly tileSize: number;
+  /** false: the JavaScript loops (tests; runtimes without WebAssembly SIMD). Default: SIMD when available. */
+  readonly wasm?: boolean;
+}
+
+/** Where a tile lands in the band: rows [y0, y1) and columns [x0, x0 + n) of the band, from (ty0, tx0) of the tile. */
+export interface TilePlacement {
+  readonly window: PixelWindow;
+  /** First band row the tile covers, relative to the band's top. */
+  readonly bandRow: number;
+  /** First band column (relative to the box's left edge). */
+  readonly bandCol: number;
+  /** First tile row and column that fall inside the box. */
+  readonly tileRow: number;
+  readonly tileCol: number;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+export class BlendBand {
+  /** classes × height × width sums of weighted logits. */
+  readonly acc: Float32Array;
+  /** height × width sums of weights. */
+  readonly wsum: Float32Array;
+  /** height × width, 1 where some tile had data. */
+  readonly valid: Uint8Array;
+  private readonly exports: KernelExports | null;
+  private readonly staged: { logits: Float32Array; tileValid: Uint8Array; taperX: Float32Array; wrow: Float32Array } | null;
+  private wrowJs = new Float32Array(0);
+
+  constructor(private readonly o: BlendBandOptions) {
+    const { classes, height: H, width: W, tileSize: T } = o;
+    const module = o.wasm === false ? null : wasmModule();
+    const regions = BlendBand.regions(o);
+    // A band beyond WebAssembly's 4 GB (a box ~100 000 pixels wide with many classes) stays in JavaScript.
+    const got = module ? instantiate<KernelExports>(module, regions.end) : null;
+    if (!got) {
+      this.acc = new Float32Array(classes * H * W);
+      this.wsum = new Float32Array(H * W);
+      this.valid = new Uint8Array(H * W);
+      this.exports = null;
+      this.staged = null;
+      return;
+    }
+    this.exports = got.exports;
+    const { accOff, wsumOff, validOff, logitsOff, tileValidOff, taperOff, wrowOff } = regions;
+    const buf = got.memory.buffer;
+    this.acc = new Float32Array(buf, accOff, classes * H * W);
+    this.wsum = new Float32Array(buf, wsumOff, H * W);
+    this.valid = new Uint8Array(buf, validOff, H * W);
+    this.staged = {
+      logits: new Float32Array(buf, logitsOff, classes * T * T),
+      tileValid: new Uint8Array(buf, tileValidOff, T * T),
+      taperX: new Float32Array(buf, taperOff, T),
+      wrow: new Float32Array(buf, wrowOff, T),
+    };
+  }
+
+  /** Byte offsets, 16-byte aligned: the band's acc, wsum, valid; then the staged tile: logits, mask, taper, weight row. */
+  private static regions(o: BlendBandOptions) {
+    const { classes, height: H, width: W, tileSize: T } = o;
+    const accOff = 0;
+    const wsumOff = accOff + align16(4 * classes * H * W);
+    const validOff = wsumOff + align16(4 * H * W);
+    const logitsOff = validOff + align16(H * W);
+    const tileValidOff = logitsOff + align16(4 * classes * T * T);
+    const taperOff = tileValidOff + align16(T * T);
+    const wrowOff = taperOff + align16(4 * T);
+    return { accOff, wsumOff, validOff, logitsOff, tileValidOff, taperOff, wrowOff, end: wrowOff + align16(4 * T) + 16 };
+  }
+
+  /** Whether addTile runs the SIMD code. */
+  get simd(): boolean {
+    return this.exports !== null;
+  }
+
+  /** Adds tapers.y[r] · tapers.x[c] · logits (classes × tile rows × tile cols) over the placement, skipping
+   *  pixels the tile's `valid` mask says hold no data (their logits may be anything, NaN included). */
+  addTile(p: TilePlacement, logits: Float32Array, valid: Uint8Array, tapers: TileTapers): void {
+    if (p.cols <= 0 || p.rows <= 0) return;
+    if (this.exports) this.addSimd(p, logits, valid, tapers);
+    else this.addJs(p, logits, valid, tapers);
+  }
+
+  private addSimd(p: TilePlacement, logits: Float32Array, valid: Uint8Array, tapers: TileTapers): void {
+    const { classes, height: H, width: W } = this.o;
+    const T = p.window.width;
+    const tplane = T * p.window.height;
+    const s = this.staged!;
+    if (logits.length > s.logits.length || valid.length > s.tileValid.length || tapers.x.length > s.taperX.length) {
+      throw new RangeError(`tile of ${T}×${p.window.height} is larger than the band's ${this.o.tileSize}² staging`);
+    }
+    s.logits.set(logits);
+    s.tileValid.set(valid);
+    s.taperX.set(tapers.x);
+    const k = this.exports!;
+    const plane = H * W;
+    const accBase = this.acc.byteOffset;
+    const n = p.cols;
+    for (let r = 0; r < p.rows; r++) {
+      const ty = p.tileRow + r;
+      const b0 = (p.bandRow + r) * W + p.bandCol;
+      const t0 = ty * T + p.tileCol;
+      const holes = k.weights(s.taperX.byteOffset + 4 * p.tileCol, tapers.y[ty], s.tileValid.byteOffset + t0, s.wrow.byteOffset, this.wsum.byteOffset + 4 * b0, this.valid.byteOffset + b0, n);
+      for (let c = 0; c < classes; c++) {
+        k.accumulate(accBase + 4 * (c * plane + b0), s.logits.byteOffset + 4 * (c * tplane + t0), s.wrow.byteOffset, n, holes);
+      }
+    }
+  }
+
+  // The reference: one row of weights at a time (0 where the source has no data), then class by class.
+  private addJs(p: TilePlacement, logits: Float32Array, valid: Uint8Array, tapers: TileTapers): void {
+    const { classes, height: H, width: W } = this.o;
+    const T = p.window.width;
+    const plane = H * W;
+    const tplane = T * p.window.height;
+    const n = p.cols;
+    const wrow = this.wrowJs.length >= n ? this.wrowJs : (this.wrowJs = new Float32Array(n));
+    const { acc, wsum, valid: bandValid } = this;
+    for (let r = 0; r < p.rows; r++) {
+      const ty = p.tileRow + r;
+      const wy = tapers.y[ty];
+      const b0 = (p.bandRow + r) * W + p.bandCol;
+      const t0 = ty * T + p.tileCol;
+      let holes = false;
+      for (let k = 0; k < n; k++) {
+        if (valid[t0 + k]) {
+          // The float32 weight is what the logits are multiplied by, so it is also what the sum adds.
+          wrow[k] = wy * tapers.x[p.tileCol + k];
+          wsum[b0 + k] += wrow[k];
+          bandValid[b0 + k] = 1;
+        } else {
+          wrow[k] = 0;
+          holes = true;
+        }
+      }
+      for (let c = 0; c < classes; c++) {
+        const a0 = c * plane + b0;
+        const l0 = c * tplane + t0;
+        if (holes) {
+          for (let k = 0; k < n; k++) if (wrow[k] !== 0) acc[a0 + k] += wrow[k] * logits[l0 + k];
+        } else {
+          for (let k = 0; k < n; k++) acc[a0 + k] += wrow[k] * logits[l0 + k];
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,93 @@
+// The SIMD blend against its JavaScript reference (bit for bit), and both against values computed by hand.
+import { describe, expect, it } from 'vitest';
+import { BlendBand, type TilePlacement } from '../../../src/engine/jobs/blendBand';
+import { tileTapers } from '../../../src/engine/jobs/blendWindow';
+import { RowStitcher } from '../../../src/engine/jobs/rowStitcher';
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+describe('BlendBand', () => {
+  it('runs the SIMD code in this Node', () => {
+    expect(new BlendBand({ classes: 2, height: 8, width: 8, tileSize: 8 }).simd).toBe(true);
+    expect(new BlendBand({ classes: 2, height: 8, width: 8, tileSize: 8, wasm: false }).simd).toBe(false);
+  });
+
+  it('adds w_y · w_x · logit where the tile has data, by hand on a 1-class 4×4 tile', () => {
+    for (const wasm of [true, false]) {
+      const band = new BlendBand({ classes: 1, height: 4, width: 6, tileSize: 4, wasm });
+      const tapers = { x: Float32Array.of(0.5, 1, 1, 0.25), y: Float32Array.of(1, 0.5, 1, 1) };
+      const logits = Float32Array.from({ length: 16 }, (_, i) => i + 1);
+      const valid = Uint8Array.from({ length: 16 }, (_, i) => (i === 5 ? 0 : 1));
+      logits[5] = NaN; // no data: must not reach the sums
+      const window = { x: 2, y: 0, width: 4, height: 4 };
+      band.addTile({ window, bandRow: 0, bandCol: 2, tileRow: 0, tileCol: 0, rows: 4, cols: 4 }, logits, valid, tapers);
+      band.addTile({ window, bandRow: 0, bandCol: 2, tileRow: 0, tileCol: 0, rows: 4, cols: 4 }, logits, valid, tapers);
+      // row 1 (wy = 0.5), column 2 of the band = tile column 0 (wx = 0.5): twice 0.25 · 5
+      expect(band.acc[1 * 6 + 2]).toBe(2.5);
+      expect(band.wsum[1 * 6 + 2]).toBe(0.5);
+      // tile pixel 5 (row 1, column 1) had no data
+      expect(band.acc[1 * 6 + 3]).toBe(0);
+      expect(band.wsum[1 * 6 + 3]).toBe(0);
+      expect(band.valid[1 * 6 + 3]).toBe(0);
+      // row 3, tile column 3 (wx = 0.25, wy = 1): twice 0.25 · 16
+      expect(band.acc[3 * 6 + 5]).toBe(8);
+      expect(band.valid[3 * 6 + 5]).toBe(1);
+      // band columns 0, 1 untouched
+      expect(band.wsum[0]).toBe(0);
+      expect(band.valid[1]).toBe(0);
+    }
+  });
+
+  it('gives the JavaScript reference’s bits on random tiles, holes with NaN logits, and every row length mod 4', () => {
+    const r = rng(7);
+    for (const [T, W, classes] of [[16, 37, 3], [13, 13, 1], [32, 50, 5]] as const) {
+      const simd = new BlendBand({ classes, height: T, width: W, tileSize: T });
+      const js = new BlendBand({ classes, height: T, width: W, tileSize: T, wasm: false });
+      for (let k = 0; k < 12; k++) {
+        const cols = 1 + Math.floor(r() * Math.min(T, W));
+        const rows = 1 + Math.floor(r() * T);
+        const tileCol = Math.floor(r() * (T - cols + 1));
+        const tileRow = Math.floor(r() * (T - rows + 1));
+        const p: TilePlacement = { window: { x: 0, y: 0, width: T, height: T }, bandRow: Math.floor(r() * (T - rows + 1)), bandCol: Math.floor(r() * (W - cols + 1)), tileRow, tileCol, rows, cols };
+        const valid = Uint8Array.from({ length: T * T }, () => (r() < 0.15 ? 0 : 1));
+        if (k % 3 === 0) valid.fill(1); // rows without holes take the unmasked path
+        const logits = Float32Array.from({ length: classes * T * T }, (_, i) => (valid[i % (T * T)] ? (r() - 0.5) * 40 : NaN));
+        const tapers = tileTapers(T, { left: Math.floor(r() * 5), right: Math.floor(r() * 5), top: Math.floor(r() * 5), bottom: 3 });
+        simd.addTile(p, logits, valid, tapers);
+        js.addTile(p, logits, valid, tapers);
+      }
+      expect(bits(simd.acc)).toEqual(bits(js.acc));
+      expect(bits(simd.wsum)).toEqual(bits(js.wsum));
+      expect(Array.from(simd.valid)).toEqual(Array.from(js.valid));
+      expect(simd.acc.some((v) => Number.isNaN(v))).toBe(false);
+      expect(simd.acc.some((v) => v !== 0)).toBe(true);
+    }
+  });
+
+  it('a stitcher on SIMD and one on the JavaScript loops emit the same strips and band state', () => {
+    const r = rng(11);
+    const box = { x: 3, y: 2, width: 45, height: 40 };
+    const T = 16;
+    const make = (wasm: boolean) => new RowStitcher({ box, classes: 3, tileSize: T, wasm });
+    const a = make(true), b = make(false);
+    const tapers = tileTapers(T, { left: 4, right: 4, top: 4, bottom: 4 });
+    for (let ty = 0; ty < 3; ty++) {
+      for (let tx = -1; tx < 4; tx++) {
+        const window = { x: box.x + tx * 12, y: box.y + ty * 12, width: T, height: T };
+        const valid = Uint8Array.from({ length: T * T }, () => (r() < 0.1 ? 0 : 1));
+        const logits = Float32Array.from({ length: 3 * T * T }, () => (r() - 0.5) * 10);
+        a.addTile(window, logits, valid, tapers);
+        b.addTile(window, logits, valid, tapers);
+      }
+      expect(Array.from(a.bandState())).toEqual(Array.from(b.bandState()));
+      const sa = a.finalizeUpTo(box.y + (ty + 1) * 12)!, sb = b.finalizeUpTo(box.y + (ty + 1) * 12)!;
+      expect(Array.from(sa.mask)).toEqual(Array.from(sb.mask));
+      expect(bits(sa.probabilities)).toEqual(bits(sb.probabilities));
+    }
+  });
+});
