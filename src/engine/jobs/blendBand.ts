@@ -5,18 +5,44 @@
 // code is tested against.
 import type { PixelWindow } from '../../shared/geometry';
 import type { TileTapers } from './blendWindow';
-import { compileSimd, instantiate } from '../wasm/simd';
+import { compileSimd, instantiate, type WasmMemory } from '../wasm/simd';
 import { BlendBandWasm } from './blendBandWasm';
 
 interface KernelExports {
-  weights(tx: number, wy: number, vt: number, wrow: number, wsum: number, vb: number, n: number): number;
-  accumulate(acc: number, logits: number, wrow: number, n: number, masked: number): void;
+  addTile(tx: number, ty: number, vt: number, logits: number, wrow: number, acc: number, wsum: number, vb: number, W: number, plane: number, T: number, tplane: number, classes: number, bandRow: number, bandCol: number, tileRow: number, tileCol: number, rows: number, cols: number): void;
 }
 
 let compiled: object | null | undefined;
 const wasmModule = (): object | null => (compiled === undefined ? (compiled = compileSimd(BlendBandWasm)) : compiled);
 
 const align16 = (n: number) => (n + 15) & ~15;
+
+// Band memories of finished jobs, kept for the next job: a fresh WebAssembly memory is mapped and faulted in
+// page by page as the band first fills, which cost a warm run of the sample as much as the blending itself.
+interface Lease {
+  readonly exports: KernelExports;
+  readonly memory: WasmMemory;
+}
+const idle: Lease[] = [];
+// Kept between jobs at most: a band of 5 classes over a box ~50 000 pixels wide.
+const KEEP_BYTES = 256 * 1024 ** 2;
+
+function takeMemory(module: object, bytes: number): (Lease & { recycled: boolean }) | null {
+  // The smallest idle memory that fits, unless it is more than 4× too large (then a right-sized one).
+  let best = -1;
+  for (let i = 0; i < idle.length; i++) {
+    const size = idle[i].memory.buffer.byteLength;
+    if (size >= bytes && size <= 4 * bytes + 65536 && (best < 0 || size < idle[best].memory.buffer.byteLength)) best = i;
+  }
+  if (best >= 0) return { ...idle.splice(best, 1)[0], recycled: true };
+  const got = instantiate<KernelExports>(module, bytes);
+  return got ? { ...got, recycled: false } : null;
+}
+
+function giveBack(lease: Lease): void {
+  const kept = idle.reduce((n, l) => n + l.memory.buffer.byteLength, 0);
+  if (kept + lease.memory.buffer.byteLength <= KEEP_BYTES) idle.push(lease);
+}
 
 export interface BlendBandOptions {
   readonly classes: number;
@@ -52,15 +78,16 @@ export class BlendBand {
   /** height × width, 1 where some tile had data. */
   readonly valid: Uint8Array;
   private readonly exports: KernelExports | null;
-  private readonly staged: { logits: Float32Array; tileValid: Uint8Array; taperX: Float32Array; wrow: Float32Array } | null;
+  private readonly staged: { logits: Float32Array; tileValid: Uint8Array; taperX: Float32Array; taperY: Float32Array; wrow: Float32Array } | null;
   private wrowJs = new Float32Array(0);
+  private lease: Lease | null = null;
 
   constructor(private readonly o: BlendBandOptions) {
     const { classes, height: H, width: W, tileSize: T } = o;
     const module = o.wasm === false ? null : wasmModule();
     const regions = BlendBand.regions(o);
     // A band beyond WebAssembly's 4 GB (a box ~100 000 pixels wide with many classes) stays in JavaScript.
-    const got = module ? instantiate<KernelExports>(module, regions.end) : null;
+    const got = module ? takeMemory(module, regions.end) : null;
     if (!got) {
       this.acc = new Float32Array(classes * H * W);
       this.wsum = new Float32Array(H * W);
@@ -70,7 +97,8 @@ export class BlendBand {
       return;
     }
     this.exports = got.exports;
-    const { accOff, wsumOff, validOff, logitsOff, tileValidOff, taperOff, wrowOff } = regions;
+    this.lease = got;
+    const { accOff, wsumOff, validOff, logitsOff, tileValidOff, taperOff, taperYOff, wrowOff } = regions;
     const buf = got.memory.buffer;
     this.acc = new Float32Array(buf, accOff, classes * H * W);
     this.wsum = new Float32Array(buf, wsumOff, H * W);
@@ -79,8 +107,22 @@ export class BlendBand {
       logits: new Float32Array(buf, logitsOff, classes * T * T),
       tileValid: new Uint8Array(buf, tileValidOff, T * T),
       taperX: new Float32Array(buf, taperOff, T),
+      taperY: new Float32Array(buf, taperYOff, T),
       wrow: new Float32Array(buf, wrowOff, T),
     };
+    // A recycled memory holds the previous job's band.
+    if (got.recycled) {
+      this.acc.fill(0);
+      this.wsum.fill(0);
+      this.valid.fill(0);
+    }
+  }
+
+  /** Gives the band's memory back for the next job's band; this band must not be used afterwards. */
+  release(): void {
+    if (!this.lease) return;
+    giveBack(this.lease);
+    this.lease = null;
   }
 
   /** Byte offsets, 16-byte aligned: the band's acc, wsum, valid; then the staged tile: logits, mask, taper, weight row. */
@@ -92,8 +134,9 @@ export class BlendBand {
     const logitsOff = validOff + align16(H * W);
     const tileValidOff = logitsOff + align16(4 * classes * T * T);
     const taperOff = tileValidOff + align16(T * T);
-    const wrowOff = taperOff + align16(4 * T);
-    return { accOff, wsumOff, validOff, logitsOff, tileValidOff, taperOff, wrowOff, end: wrowOff + align16(4 * T) + 16 };
+    const taperYOff = taperOff + align16(4 * T);
+    const wrowOff = taperYOff + align16(4 * T);
+    return { accOff, wsumOff, validOff, logitsOff, tileValidOff, taperOff, taperYOff, wrowOff, end: wrowOff + align16(4 * T) + 16 };
   }
 
   /** Whether addTile runs the SIMD code. */
@@ -114,25 +157,15 @@ export class BlendBand {
     const T = p.window.width;
     const tplane = T * p.window.height;
     const s = this.staged!;
-    if (logits.length > s.logits.length || valid.length > s.tileValid.length || tapers.x.length > s.taperX.length) {
+    if (logits.length > s.logits.length || valid.length > s.tileValid.length || tapers.x.length > s.taperX.length || tapers.y.length > s.taperY.length) {
       throw new RangeError(`tile of ${T}×${p.window.height} is larger than the band's ${this.o.tileSize}² staging`);
     }
     s.logits.set(logits);
     s.tileValid.set(valid);
     s.taperX.set(tapers.x);
-    const k = this.exports!;
-    const plane = H * W;
-    const accBase = this.acc.byteOffset;
-    const n = p.cols;
-    for (let r = 0; r < p.rows; r++) {
-      const ty = p.tileRow + r;
-      const b0 = (p.bandRow + r) * W + p.bandCol;
-      const t0 = ty * T + p.tileCol;
-      const holes = k.weights(s.taperX.byteOffset + 4 * p.tileCol, tapers.y[ty], s.tileValid.byteOffset + t0, s.wrow.byteOffset, this.wsum.byteOffset + 4 * b0, this.valid.byteOffset + b0, n);
-      for (let c = 0; c < classes; c++) {
-        k.accumulate(accBase + 4 * (c * plane + b0), s.logits.byteOffset + 4 * (c * tplane + t0), s.wrow.byteOffset, n, holes);
-      }
-    }
+    s.taperY.set(tapers.y);
+    this.exports!.addTile(s.taperX.byteOffset, s.taperY.byteOffset, s.tileValid.byteOffset, s.logits.byteOffset, s.wrow.byteOffset, this.acc.byteOffset, this.wsum.byteOffset, this.valid.byteOffset,
+      W, H * W, T, tplane, classes, p.bandRow, p.bandCol, p.tileRow, p.tileCol, p.rows, p.cols);
   }
 
   // The reference: one row of weights at a time (0 where the source has no data), then class by class.

@@ -58,6 +58,11 @@ export class RowStitcher {
     return this.bandTop;
   }
 
+  /** Hands the band's memory to the next job's stitcher; this one must not be used afterwards. */
+  release(): void {
+    this.band.release();
+  }
+
   /** Adds one tile's logits (classes × size × size) with its taper window; `valid` is the tile's source mask. */
   addTile(window: PixelWindow, logits: Float32Array, valid: Uint8Array, tapers: TileTapers): void {
     const { box } = this.o;

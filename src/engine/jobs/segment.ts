@@ -246,8 +246,9 @@ export async function runSegmentation(job: SegmentJob, hooks: JobHooks<SegmentJo
       }
       throw e;
     }
-    // A job that fails or is cancelled lets its buffers go to the garbage collector instead.
+    // A job that fails or is cancelled lets its buffers and band go to the garbage collector instead.
     releaseTileBuffers(buffers);
+    stitcher.release();
     if (job.timings && extracted > 0) job.timings.record(job.extractor.id, job.extractor.device, 'extract', extractSeconds / extracted, extracted);
     if (job.timings && headTiles > 0) job.timings.record(job.head.id, job.extractor.device, 'head', headSeconds / headTiles, headTiles);
 

@@ -69,6 +69,33 @@ describe('BlendBand', () => {
     }
   });
 
+  it('a released band’s memory serves the next band of a fitting size, zeroed', () => {
+    const o = { classes: 2, height: 8, width: 21, tileSize: 8 };
+    const tile = { window: { x: 0, y: 0, width: 8, height: 8 }, bandRow: 0, bandCol: 5, tileRow: 0, tileCol: 0, rows: 8, cols: 8 };
+    const logits = Float32Array.from({ length: 2 * 64 }, (_, i) => i - 50);
+    const valid = new Uint8Array(64).fill(1);
+    const tapers = tileTapers(8, { left: 2, right: 2, top: 2, bottom: 2 });
+    const first = new BlendBand(o);
+    first.addTile(tile, logits, valid, tapers);
+    const memory = first.acc.buffer;
+    first.release();
+    const second = new BlendBand(o);
+    expect(second.acc.buffer).toBe(memory);
+    expect(second.acc.every((v) => v === 0) && second.wsum.every((v) => v === 0) && second.valid.every((v) => v === 0)).toBe(true);
+    second.addTile(tile, logits, valid, tapers);
+    const reference = new BlendBand({ ...o, wasm: false });
+    reference.addTile(tile, logits, valid, tapers);
+    expect(bits(second.acc)).toEqual(bits(reference.acc));
+    // while in use, it is nobody else's
+    expect(new BlendBand(o).acc.buffer).not.toBe(memory);
+    // a small band does not hold on to a far larger memory
+    const big = new BlendBand({ ...o, width: 21_000 });
+    const bigMemory = big.acc.buffer;
+    big.release();
+    expect(new BlendBand(o).acc.buffer).not.toBe(bigMemory);
+    expect(new BlendBand({ ...o, width: 20_000 }).acc.buffer).toBe(bigMemory);
+  });
+
   it('a stitcher on SIMD and one on the JavaScript loops emit the same strips and band state', () => {
     const r = rng(11);
     const box = { x: 3, y: 2, width: 45, height: 40 };

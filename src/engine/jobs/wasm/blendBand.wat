@@ -1,4 +1,4 @@
-;; The inner loops of RowStitcher.addTile (src/engine/jobs/blendBand.ts) with WebAssembly SIMD. Assembled
+;; The blend of RowStitcher.addTile (src/engine/jobs/blendBand.ts) with WebAssembly SIMD. Assembled
 ;; by `npm run build:wasm` into blendBandWasm.ts; a test re-assembles this file and fails if they differ.
 ;;
 ;; Bit-identical to the JavaScript loops they replace (test/engine/jobs/blendBand.test.ts compares them on
@@ -13,7 +13,7 @@
   ;; weights(tx, wy, vt, wrow, wsum, vb, n) -> holes
   ;; For k < n: where the tile pixel is valid (byte vt[k] != 0): wrow[k] = wy * tx[k], wsum[k] += wrow[k],
   ;; vb[k] = 1; elsewhere wrow[k] = 0 and wsum, vb are left alone. Returns 1 when some pixel was not valid.
-  (func (export "weights") (param $tx i32) (param $wy f32) (param $vt i32) (param $wrow i32) (param $wsum i32)
+  (func $weights (param $tx i32) (param $wy f32) (param $vt i32) (param $wrow i32) (param $wsum i32)
         (param $vb i32) (param $n i32) (result i32)
     (local $k i32) (local $end4 i32) (local $holes i32) (local $wyv v128) (local $mask v128) (local $w v128)
     (local $wf f32)
@@ -64,7 +64,7 @@
 
   ;; accumulate(acc, logits, wrow, n, masked): acc[k] = float32(acc[k] + w[k] * logits[k]) in double, k < n.
   ;; masked != 0: pixels with w[k] == 0 (no data) keep acc[k] as it was, whatever their logit (NaN included).
-  (func (export "accumulate") (param $acc i32) (param $lg i32) (param $wr i32) (param $n i32) (param $masked i32)
+  (func $accumulate (param $acc i32) (param $lg i32) (param $wr i32) (param $n i32) (param $masked i32)
     (local $k i32) (local $end4 i32) (local $a v128) (local $l v128) (local $w v128) (local $lo v128) (local $hi v128)
     (local $r v128) (local $keep v128) (local $off i32) (local $wf f32)
     (local.set $end4 (i32.and (local.get $n) (i32.const -4)))
@@ -110,4 +110,45 @@
                          (f64.mul (f64.promote_f32 (local.get $wf))
                                   (f64.promote_f32 (f32.load (i32.add (local.get $lg) (local.get $off))))))))))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $one)))))
+        (br $one))))
+
+  ;; addTile(tx, ty, vt, logits, wrow, acc, wsum, vb, W, plane, T, tplane, classes, bandRow, bandCol, tileRow,
+  ;;         tileCol, rows, cols): one tile, all its rows and classes, in one call from JavaScript (a call per row
+  ;; cost as much as the arithmetic). tx, ty: the tile's tapers (float32, T each); vt: its validity bytes
+  ;; (T × tile rows); logits: classes × tplane float32; acc: classes × plane, wsum: plane, vb: plane bytes of the
+  ;; band, W columns wide. Rows [tileRow, tileRow + rows) and columns [tileCol, tileCol + cols) of the tile go
+  ;; to band rows from bandRow and columns from bandCol.
+  (func (export "addTile") (param $tx i32) (param $ty i32) (param $vt i32) (param $lg i32) (param $wrow i32)
+        (param $acc i32) (param $wsum i32) (param $vb i32) (param $W i32) (param $plane i32) (param $T i32)
+        (param $tplane i32) (param $classes i32) (param $bandRow i32) (param $bandCol i32) (param $tileRow i32)
+        (param $tileCol i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $c i32) (local $b0 i32) (local $t0 i32) (local $holes i32)
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        ;; b0 = (bandRow + r) * W + bandCol; t0 = (tileRow + r) * T + tileCol
+        (local.set $b0 (i32.add (i32.mul (i32.add (local.get $bandRow) (local.get $r)) (local.get $W)) (local.get $bandCol)))
+        (local.set $t0 (i32.add (i32.mul (i32.add (local.get $tileRow) (local.get $r)) (local.get $T)) (local.get $tileCol)))
+        (local.set $holes
+          (call $weights
+            (i32.add (local.get $tx) (i32.shl (local.get $tileCol) (i32.const 2)))
+            (f32.load (i32.add (local.get $ty) (i32.shl (i32.add (local.get $tileRow) (local.get $r)) (i32.const 2))))
+            (i32.add (local.get $vt) (local.get $t0))
+            (local.get $wrow)
+            (i32.add (local.get $wsum) (i32.shl (local.get $b0) (i32.const 2)))
+            (i32.add (local.get $vb) (local.get $b0))
+            (local.get $cols)))
+        (local.set $c (i32.const 0))
+        (block $classesDone
+          (loop $class
+            (br_if $classesDone (i32.ge_u (local.get $c) (local.get $classes)))
+            (call $accumulate
+              (i32.add (local.get $acc) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $plane)) (local.get $b0)) (i32.const 2)))
+              (i32.add (local.get $lg) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $tplane)) (local.get $t0)) (i32.const 2)))
+              (local.get $wrow)
+              (local.get $cols)
+              (local.get $holes))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $class)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row)))))
