@@ -10,6 +10,7 @@ import { BlendBandWasm } from './blendBandWasm';
 
 interface KernelExports {
   addTile(tx: number, ty: number, vt: number, logits: number, wrow: number, acc: number, wsum: number, vb: number, W: number, plane: number, T: number, tplane: number, classes: number, bandRow: number, bandCol: number, tileRow: number, tileCol: number, rows: number, cols: number): void;
+  argmaxMask(acc: number, wsum: number, vb: number, plane: number, count: number, classes: number, out: number): void;
 }
 
 let compiled: object | null | undefined;
@@ -78,7 +79,7 @@ export class BlendBand {
   /** height × width, 1 where some tile had data. */
   readonly valid: Uint8Array;
   private readonly exports: KernelExports | null;
-  private readonly staged: { logits: Float32Array; tileValid: Uint8Array; taperX: Float32Array; taperY: Float32Array; wrow: Float32Array } | null;
+  private readonly staged: { logits: Float32Array; tileValid: Uint8Array; taperX: Float32Array; taperY: Float32Array; wrow: Float32Array; mask: Uint8Array } | null;
   private wrowJs = new Float32Array(0);
   private lease: Lease | null = null;
 
@@ -98,7 +99,7 @@ export class BlendBand {
     }
     this.exports = got.exports;
     this.lease = got;
-    const { accOff, wsumOff, validOff, logitsOff, tileValidOff, taperOff, taperYOff, wrowOff } = regions;
+    const { accOff, wsumOff, validOff, logitsOff, tileValidOff, taperOff, taperYOff, wrowOff, maskOff } = regions;
     const buf = got.memory.buffer;
     this.acc = new Float32Array(buf, accOff, classes * H * W);
     this.wsum = new Float32Array(buf, wsumOff, H * W);
@@ -109,6 +110,7 @@ export class BlendBand {
       taperX: new Float32Array(buf, taperOff, T),
       taperY: new Float32Array(buf, taperYOff, T),
       wrow: new Float32Array(buf, wrowOff, T),
+      mask: new Uint8Array(buf, maskOff, H * W),
     };
     // A recycled memory holds the previous job's band.
     if (got.recycled) {
@@ -125,7 +127,8 @@ export class BlendBand {
     this.lease = null;
   }
 
-  /** Byte offsets, 16-byte aligned: the band's acc, wsum, valid; then the staged tile: logits, mask, taper, weight row. */
+  /** Byte offsets, 16-byte aligned: the band's acc, wsum, valid; the staged tile: logits, mask, tapers, weight
+   *  row; the class mask argmaxMask writes. */
   private static regions(o: BlendBandOptions) {
     const { classes, height: H, width: W, tileSize: T } = o;
     const accOff = 0;
@@ -136,7 +139,8 @@ export class BlendBand {
     const taperOff = tileValidOff + align16(T * T);
     const taperYOff = taperOff + align16(4 * T);
     const wrowOff = taperYOff + align16(4 * T);
-    return { accOff, wsumOff, validOff, logitsOff, tileValidOff, taperOff, taperYOff, wrowOff, end: wrowOff + align16(4 * T) + 16 };
+    const maskOff = wrowOff + align16(4 * T);
+    return { accOff, wsumOff, validOff, logitsOff, tileValidOff, taperOff, taperYOff, wrowOff, maskOff, end: maskOff + align16(H * W) + 16 };
   }
 
   /** Whether addTile runs the SIMD code. */
@@ -166,6 +170,41 @@ export class BlendBand {
     s.taperY.set(tapers.y);
     this.exports!.addTile(s.taperX.byteOffset, s.taperY.byteOffset, s.tileValid.byteOffset, s.logits.byteOffset, s.wrow.byteOffset, this.acc.byteOffset, this.wsum.byteOffset, this.valid.byteOffset,
       W, H * W, T, tplane, classes, p.bandRow, p.bandCol, p.tileRow, p.tileCol, p.rows, p.cols);
+  }
+
+  /** The class of each of the band's first `count` pixels (row-major from its top row): the class with the
+   *  largest sum of weighted logits (the first on ties), or `nodata` where no tile had data. */
+  argmaxMask(count: number, nodata: number): Uint8Array {
+    const { classes, height: H, width: W } = this.o;
+    if (count > H * W) throw new RangeError(`argmaxMask: ${count} pixels of a band of ${H * W}`);
+    if (nodata !== 255 || classes > 255) return this.argmaxJs(count, nodata);
+    if (!this.exports) return this.argmaxJs(count, nodata);
+    const out = this.staged!.mask;
+    this.exports.argmaxMask(this.acc.byteOffset, this.wsum.byteOffset, this.valid.byteOffset, H * W, count, classes, out.byteOffset);
+    return out.slice(0, count);
+  }
+
+  // The reference of argmaxMask. The weights' sum scales every class alike: the argmax of the sums is the
+  // argmax of the means.
+  private argmaxJs(count: number, nodata: number): Uint8Array {
+    const { classes, height: H, width: W } = this.o;
+    const plane = H * W;
+    const { acc, wsum, valid } = this;
+    const mask = new Uint8Array(count).fill(nodata);
+    for (let i = 0; i < count; i++) {
+      if (!(wsum[i] > 0) || !valid[i]) continue;
+      let best = 0;
+      let max = -Infinity;
+      for (let c = 0; c < classes; c++) {
+        const v = acc[c * plane + i];
+        if (v > max) {
+          max = v;
+          best = c;
+        }
+      }
+      mask[i] = best;
+    }
+    return mask;
   }
 
   // The reference: one row of weights at a time (0 where the source has no data), then class by class.

@@ -86,28 +86,20 @@ export class RowStitcher {
     const plane = this.H * W;
     const window = { x: box.x, y: this.bandTop, width: W, height: n };
     const aoi = this.o.aoiMask?.(window);
-    const mask = new Uint8Array(n * W).fill(MASK_NODATA);
     const withProbs = this.o.probabilities ?? true;
-    const probs = new Float32Array(withProbs ? classes * n * W : 0);
+    if (!withProbs) {
+      const mask = this.band.argmaxMask(n * W, MASK_NODATA);
+      if (aoi) for (let i = 0; i < n * W; i++) if (!aoi[i]) mask[i] = MASK_NODATA;
+      this.shift(n);
+      return { y: window.y, height: n, x: box.x, width: W, mask, probabilities: new Float32Array(0) };
+    }
+    const mask = new Uint8Array(n * W).fill(MASK_NODATA);
+    const probs = new Float32Array(classes * n * W);
     const oplane = n * W;
     const z = new Float64Array(classes);
     for (let i = 0; i < n * W; i++) {
       const s = this.wsum[i];
       if (!(s > 0) || !this.valid[i] || (aoi && !aoi[i])) continue;
-      if (!withProbs) {
-        // The weights sum s > 0 scales every class alike: the argmax of the sums is the argmax of the means.
-        let best = 0;
-        let max = -Infinity;
-        for (let c = 0; c < classes; c++) {
-          const v = this.acc[c * plane + i];
-          if (v > max) {
-            max = v;
-            best = c;
-          }
-        }
-        mask[i] = best;
-        continue;
-      }
       let best = 0;
       let max = -Infinity;
       for (let c = 0; c < classes; c++) {

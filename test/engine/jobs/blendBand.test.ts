@@ -69,6 +69,38 @@ describe('BlendBand', () => {
     }
   });
 
+  it('argmaxMask: the largest sum wins, the first class on ties, NaN never, 255 where no tile had data', () => {
+    for (const classes of [1, 2, 3, 6]) {
+      const o = { classes, height: 5, width: 7, tileSize: 5 };
+      const simd = new BlendBand(o), js = new BlendBand({ ...o, wasm: false });
+      for (const b of [simd, js]) {
+        const rr = rng(classes);
+        for (let i = 0; i < b.acc.length; i++) b.acc[i] = Math.round((rr() - 0.5) * 6); // small integers: many ties
+        for (let i = 0; i < b.wsum.length; i++) {
+          b.wsum[i] = i % 11 === 3 ? 0 : 1;
+          b.valid[i] = i % 13 === 5 ? 0 : 1;
+        }
+        b.acc[classes > 1 ? 35 + 2 : 2] = NaN;
+      }
+      for (const count of [35, 34, 33, 1, 0]) {
+        const got = simd.argmaxMask(count, 255), want = js.argmaxMask(count, 255);
+        expect(Array.from(got)).toEqual(Array.from(want));
+      }
+      // by hand, pixel 0: the first class holding the maximum
+      const plane = 35;
+      const vals = Array.from({ length: classes }, (_, c) => js.acc[c * plane]);
+      expect(js.argmaxMask(1, 255)[0]).toBe(vals.indexOf(Math.max(...vals)));
+      expect(js.argmaxMask(35, 255)[3]).toBe(255);
+      expect(js.argmaxMask(35, 255)[5]).toBe(255);
+    }
+    // all-NaN pixel: class 0, as the JavaScript rule gives
+    const b = new BlendBand({ classes: 3, height: 1, width: 4, tileSize: 1 });
+    b.acc.fill(NaN);
+    b.wsum.fill(1);
+    b.valid.fill(1);
+    expect(Array.from(b.argmaxMask(4, 255))).toEqual([0, 0, 0, 0]);
+  });
+
   it('a released band’s memory serves the next band of a fitting size, zeroed', () => {
     const o = { classes: 2, height: 8, width: 21, tileSize: 8 };
     const tile = { window: { x: 0, y: 0, width: 8, height: 8 }, bandRow: 0, bandCol: 5, tileRow: 0, tileCol: 0, rows: 8, cols: 8 };
@@ -100,21 +132,25 @@ describe('BlendBand', () => {
     const r = rng(11);
     const box = { x: 3, y: 2, width: 45, height: 40 };
     const T = 16;
-    const make = (wasm: boolean) => new RowStitcher({ box, classes: 3, tileSize: T, wasm });
-    const a = make(true), b = make(false);
+    const make = (wasm: boolean, probabilities = true) => new RowStitcher({ box, classes: 3, tileSize: T, wasm, probabilities, aoiMask: (w) => Uint8Array.from({ length: w.width * w.height }, (_, i) => (i % 17 === 0 ? 0 : 1)) });
+    const a = make(true), b = make(false), am = make(true, false), bm = make(false, false);
     const tapers = tileTapers(T, { left: 4, right: 4, top: 4, bottom: 4 });
     for (let ty = 0; ty < 3; ty++) {
       for (let tx = -1; tx < 4; tx++) {
         const window = { x: box.x + tx * 12, y: box.y + ty * 12, width: T, height: T };
         const valid = Uint8Array.from({ length: T * T }, () => (r() < 0.1 ? 0 : 1));
         const logits = Float32Array.from({ length: 3 * T * T }, () => (r() - 0.5) * 10);
-        a.addTile(window, logits, valid, tapers);
-        b.addTile(window, logits, valid, tapers);
+        for (const st of [a, b, am, bm]) st.addTile(window, logits, valid, tapers);
       }
       expect(Array.from(a.bandState())).toEqual(Array.from(b.bandState()));
       const sa = a.finalizeUpTo(box.y + (ty + 1) * 12)!, sb = b.finalizeUpTo(box.y + (ty + 1) * 12)!;
       expect(Array.from(sa.mask)).toEqual(Array.from(sb.mask));
       expect(bits(sa.probabilities)).toEqual(bits(sb.probabilities));
+      // mask only (the SIMD argmax): the masks of the JavaScript loops, and of the softmax path
+      const ma = am.finalizeUpTo(box.y + (ty + 1) * 12)!, mb = bm.finalizeUpTo(box.y + (ty + 1) * 12)!;
+      expect(Array.from(ma.mask)).toEqual(Array.from(mb.mask));
+      expect(Array.from(ma.mask)).toEqual(Array.from(sa.mask));
+      expect(ma.mask.includes(255) && ma.mask.some((v) => v !== 255)).toBe(true);
     }
   });
 });

@@ -151,4 +151,66 @@
             (local.set $c (i32.add (local.get $c) (i32.const 1)))
             (br $class)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $row)))))
+        (br $row))))
+
+  ;; argmaxMask(acc, wsum, vb, plane, count, classes, out): for pixels i < count of the band, out[i] = the
+  ;; class c with the largest acc[c · plane + i] (the first one on ties; a NaN never wins, so all-NaN gives 0),
+  ;; or 255 (nodata) where wsum[i] > 0 fails or vb[i] is 0. The same rule as the JavaScript loop it replaces.
+  (func (export "argmaxMask") (param $acc i32) (param $wsum i32) (param $vb i32) (param $plane i32)
+        (param $count i32) (param $classes i32) (param $out i32)
+    (local $i i32) (local $end4 i32) (local $c i32) (local $p i32) (local $max v128) (local $best v128)
+    (local $v v128) (local $gt v128) (local $ok v128) (local $maxf f32) (local $bestc i32) (local $vf f32)
+    (local.set $end4 (i32.and (local.get $count) (i32.const -4)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end4)))
+        (local.set $max (v128.const f32x4 -inf -inf -inf -inf))
+        (local.set $best (v128.const i32x4 0 0 0 0))
+        (local.set $c (i32.const 0))
+        (local.set $p (i32.add (local.get $acc) (i32.shl (local.get $i) (i32.const 2))))
+        (block $classesDone
+          (loop $class
+            (br_if $classesDone (i32.ge_u (local.get $c) (local.get $classes)))
+            (local.set $v (v128.load (local.get $p)))
+            (local.set $gt (f32x4.gt (local.get $v) (local.get $max)))
+            (local.set $max (v128.bitselect (local.get $v) (local.get $max) (local.get $gt)))
+            (local.set $best (v128.bitselect (i32x4.splat (local.get $c)) (local.get $best) (local.get $gt)))
+            (local.set $p (i32.add (local.get $p) (i32.shl (local.get $plane) (i32.const 2))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $class)))
+        (local.set $ok
+          (v128.and
+            (f32x4.gt (v128.load (i32.add (local.get $wsum) (i32.shl (local.get $i) (i32.const 2)))) (v128.const f32x4 0 0 0 0))
+            (i32x4.ne
+              (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero (i32.add (local.get $vb) (local.get $i)))))
+              (v128.const i32x4 0 0 0 0))))
+        (local.set $best (v128.bitselect (local.get $best) (v128.const i32x4 255 255 255 255) (local.get $ok)))
+        (v128.store32_lane 0 (i32.add (local.get $out) (local.get $i))
+          (i8x16.narrow_i16x8_u (i16x8.narrow_i32x4_u (local.get $best) (local.get $best))
+                                (i16x8.narrow_i32x4_u (local.get $best) (local.get $best))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (block $tail
+      (loop $one
+        (br_if $tail (i32.ge_u (local.get $i) (local.get $count)))
+        (local.set $bestc (i32.const 255))
+        (if (i32.and
+              (f32.gt (f32.load (i32.add (local.get $wsum) (i32.shl (local.get $i) (i32.const 2)))) (f32.const 0))
+              (i32.ne (i32.load8_u (i32.add (local.get $vb) (local.get $i))) (i32.const 0)))
+          (then
+            (local.set $maxf (f32.const -inf))
+            (local.set $bestc (i32.const 0))
+            (local.set $c (i32.const 0))
+            (local.set $p (i32.add (local.get $acc) (i32.shl (local.get $i) (i32.const 2))))
+            (block $cd
+              (loop $cl
+                (br_if $cd (i32.ge_u (local.get $c) (local.get $classes)))
+                (local.set $vf (f32.load (local.get $p)))
+                (if (f32.gt (local.get $vf) (local.get $maxf))
+                  (then (local.set $maxf (local.get $vf)) (local.set $bestc (local.get $c))))
+                (local.set $p (i32.add (local.get $p) (i32.shl (local.get $plane) (i32.const 2))))
+                (local.set $c (i32.add (local.get $c) (i32.const 1)))
+                (br $cl)))))
+        (i32.store8 (i32.add (local.get $out) (local.get $i)) (local.get $bestc))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $one)))))
