@@ -1,5 +1,5 @@
 // `npm run bench -- pipeline [--size 20000] [--skip-large] [--skip-warm-cold] [--only-warm-cold] [--threads 1]
-//  [--cold-runs 3] [--warm-runs 7]`
+//  [--cold-runs 3] [--warm-runs 15]`
 // 1. Polygonize + GeoPackage write of a full-scene class mask, ours vs gdal_polygonize.py (-f GPKG) in the
 //    same run (ratio = GDAL time ÷ ours). The mask: classes of the bundled Landsat scene (NDVI and brightness
 //    thresholds), mirror-tiled 6 × 6 to 2094 × 2112 so the times are measurable.
@@ -300,7 +300,7 @@ async function warmCold(dir: string): Promise<WarmCold> {
     for (let i = 0; i < n; i++) all.push(await run(cache, segHead, written));
     return [...all].sort((x, y) => x.s - y.s)[n >> 1];
   };
-  const coldRuns = opt('cold-runs', 3), warmRuns = opt('warm-runs', 7);
+  const coldRuns = opt('cold-runs', 3), warmRuns = opt('warm-runs', 15);
   // The first run also builds the ONNX graphs and sessions and fills the cache; the steady-state cold runs
   // (cache off, runtime open) are the ones compared, so the ratio is about features, not start-up.
   const first = await run(true, timed(tapHead));
