@@ -284,6 +284,10 @@ async function warmCold(dir: string): Promise<WarmCold> {
   const run = async (cache: boolean, segHead: SegmentationHead, written = false) => {
     const id = `run${serial++}`;
     headMs = 0;
+    // Every run (cold or warm) starts from a collected heap, as a job started after a pause does (the idle-time
+    // collector has run): no run pays for the previous runs' garbage, each still pays for its own. Needs
+    // --expose-gc, which bench/run.mjs passes.
+    (globalThis as { gc?: () => void }).gc?.();
     const t0 = performance.now();
     const o = await runSegmentation({
       source: src, sourceFingerprint: 'bench-sample', box: { x: 0, y: 0, width: src.info.width, height: src.info.height }, preparer, extractor: handle.extractor, head: segHead,
