@@ -58,6 +58,15 @@ export class RowStitcher {
     return this.bandTop;
   }
 
+  /** Back to the state of a new stitcher: an empty band at the top of the box. */
+  reset(): void {
+    this.acc.fill(0);
+    this.wsum.fill(0);
+    this.valid.fill(0);
+    this.bandTop = this.o.box.y;
+    this.filled = 0;
+  }
+
   /** Hands the band's memory to the next job's stitcher; this one must not be used afterwards. */
   release(): void {
     this.band.release();

@@ -171,7 +171,7 @@ export async function runSegmentation(job: SegmentJob, hooks: JobHooks<SegmentJo
         if (!(e instanceof CorruptJournalError) && !(e instanceof RangeError)) throw e;
         job.journal.resetUnits(begin.id);
         firstRow = 0;
-        stitcher.restore(new RowStitcher({ box: job.box, classes, tileSize: plan.tileSize }).bandState());
+        stitcher.reset();
       }
     }
     const resumedTiles = firstRow * plan.cols;

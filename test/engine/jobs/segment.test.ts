@@ -277,6 +277,42 @@ describe('segmentation with hand-computable heads', () => {
     expect(Buffer.from(sink.out!.probs.buffer).equals(Buffer.from(ref.out!.probs.buffer))).toBe(true);
   });
 
+  it('a journalled blend band that is damaged or from the wrong position restarts the job from the first row, to the same bytes', async () => {
+    const src = memoryRaster(W, H, [field]);
+    const ref: { out?: Collected } = {};
+    succeeded(await runSegmentation(job({ source: src, extractor: identityExtractor(64), head: contextHead(2), overlap: 16 }, ref)));
+    const damages: ((band: Buffer) => Uint8Array)[] = [
+      () => new Uint8Array([1, 2, 3]), // truncated: not even a header
+      (band) => {
+        const moved = new Uint8Array(band);
+        new Int32Array(moved.buffer, 0, 1)[0] += 1; // a band one row lower than the rows finished say
+        return moved;
+      },
+    ];
+    for (const damage of damages) {
+      const store = openStore(':memory:');
+      let calls = 0;
+      const good = contextHead(2);
+      const flaky = { ...good, async predict(f: Parameters<typeof good.predict>[0], size: Parameters<typeof good.predict>[1]) {
+        if (++calls === 9) throw new Error('head exploded');
+        return good.predict(f, size);
+      } };
+      const sink: { out?: Collected } = {};
+      const base = job({ source: src, extractor: identityExtractor(64), head: flaky, overlap: 16, journal: store.journal, cache: null, batchSize: 2 }, sink);
+      expect((await runSegmentation(base)).status).toBe('failed');
+      const journal = Object.assign(Object.create(store.journal) as typeof store.journal, {
+        state: (id: string, name: string) => {
+          const b = store.journal.state(id, name);
+          return name === 'band' && b ? Buffer.from(damage(b)) : b;
+        },
+      });
+      const r = succeeded<SegmentJobResult>(await runSegmentation({ ...base, head: good, journal }));
+      expect(r.resumedTiles).toBe(0);
+      expect(Buffer.from(sink.out!.mask).equals(Buffer.from(ref.out!.mask))).toBe(true);
+      expect(Buffer.from(sink.out!.probs.buffer).equals(Buffer.from(ref.out!.probs.buffer))).toBe(true);
+    }
+  });
+
   it('a failing head ends in a failed outcome carrying the reason; a bad overlap fails before starting', async () => {
     const src = memoryRaster(64, 64, [sceneField(64, 64)]);
     const bad = { ...pointwiseHead(), async predict(): Promise<Float32Array[]> { throw new Error('head exploded'); } };
