@@ -4,6 +4,7 @@ import type { JobEvent } from '../../../src/shared/jobs';
 import { taper1d } from '../../../src/engine/jobs/blendWindow';
 import { detectSeams } from '../../../src/engine/jobs/seamCheck';
 import { estimateSegmentation, planSegmentation, runSegmentation, type SegmentJob, type SegmentJobResult } from '../../../src/engine/jobs/segment';
+import type { SegmentationHead } from '../../../src/engine/jobs/model';
 import type { StoredStrip } from '../../../src/engine/jobs/stripCodec';
 import { planTiles } from '../../../src/engine/jobs/tilePlan';
 import { MemoryFeatureCache } from '../../../src/engine/store/featureCacheMemory';
@@ -47,6 +48,15 @@ function job(over: Partial<SegmentJob> & Pick<SegmentJob, 'source' | 'extractor'
     },
     ...over,
   };
+}
+
+/** The head, except that its n-th predict call throws. */
+function failingOnCall(head: SegmentationHead, n: number): SegmentationHead {
+  let calls = 0;
+  return { ...head, async predict(f, size, signal) {
+    if (++calls === n) throw new Error('head exploded');
+    return head.predict(f, size, signal);
+  } };
 }
 
 function succeeded<R>(o: { status: string; result?: R; reason?: unknown }): R {
@@ -253,12 +263,8 @@ describe('segmentation with hand-computable heads', () => {
         store.journal.finishUnits(id, units, state);
       },
     });
-    let calls = 0;
     const good = contextHead(2);
-    const flaky = { ...good, async predict(f: Parameters<typeof good.predict>[0], size: Parameters<typeof good.predict>[1]) {
-      if (++calls === 9) throw new Error('head exploded');
-      return good.predict(f, size);
-    } };
+    const flaky = failingOnCall(good, 9);
     const sink: { out?: Collected } = {};
     const base = job({ source: src, extractor: identityExtractor(64), head: flaky, overlap: 16, journal, cache: null, batchSize: 2, journalIntervalMs: 60_000 }, sink);
     const o = await runSegmentation(base);
@@ -291,12 +297,8 @@ describe('segmentation with hand-computable heads', () => {
     ];
     for (const damage of damages) {
       const store = openStore(':memory:');
-      let calls = 0;
       const good = contextHead(2);
-      const flaky = { ...good, async predict(f: Parameters<typeof good.predict>[0], size: Parameters<typeof good.predict>[1]) {
-        if (++calls === 9) throw new Error('head exploded');
-        return good.predict(f, size);
-      } };
+      const flaky = failingOnCall(good, 9);
       const sink: { out?: Collected } = {};
       const base = job({ source: src, extractor: identityExtractor(64), head: flaky, overlap: 16, journal: store.journal, cache: null, batchSize: 2 }, sink);
       expect((await runSegmentation(base)).status).toBe('failed');
