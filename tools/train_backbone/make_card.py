@@ -64,6 +64,21 @@ def loss_summary(path: Path) -> dict:
             'unet_train_first': float(np.mean(unet_train[:10])) if unet_train else None}
 
 
+def milestones(points: list, n: int = 12) -> list:
+    """At most n of the (step, value) points, spread evenly over the steps, first and last always kept: a run of
+    tens of thousands of steps logs a validation row every 200, too many to quote in a sentence."""
+    if len(points) <= n:
+        return list(points)
+    first, last = points[0][0], points[-1][0]
+    picked = []
+    for k in range(n):
+        target = first + (last - first) * k / (n - 1)
+        best = min(points, key=lambda p: (abs(p[0] - target), p[0]))
+        if not picked or picked[-1] != best:
+            picked.append(best)
+    return picked
+
+
 def fmt_params(n: int) -> str:
     return f'{n / 1e6:.2f} M'
 
@@ -139,7 +154,7 @@ Validation PSNR during training: {', '.join(f'step {s}: {v:.2f} dB' for s, v in 
 
 Loss: min-SNR-5-weighted v-MSE. Validation: the same loss on the Dubai tile-6 latents at 8 fixed timesteps with fixed
 noise, EMA weights: {uv[0][1]:.4f} untrained → {uv[-1][1]:.4f} after {uv[-1][0]} steps
-({', '.join(f'{s}: {v:.4f}' for s, v in uv)}). Training loss (mean of 10 log points): {losses['unet_train_first']:.4f} first → {losses['unet_train_last']:.4f} last.
+({', '.join(f'{s}: {v:.4f}' for s, v in milestones(uv))}). Training loss (mean of 10 log points): {losses['unet_train_first']:.4f} first → {losses['unet_train_last']:.4f} last.
 Full curves: `loss.csv`.
 
 ## Samples
