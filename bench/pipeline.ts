@@ -9,7 +9,8 @@
 // 3. Cold (features computed) vs warm (features from the SQLite cache) segmentation of the bundled scene with
 //    the shipped default backbone; while none is shipped, with a reduced DiffusionSat-256-structure model with
 //    random weights (the backbone tests' fixture), said so in the output. Medians of --cold-runs / --warm-runs
-//    runs. warm_vs_cold = cold time ÷ warm time of the job alone (strips read, no file written) with a head
+//    runs, interleaved (rounds of one cold run and its share of the warm runs), each from a collected heap.
+//    warm_vs_cold = cold time ÷ warm time of the job alone (strips read, no file written) with a head
 //    that costs next to nothing (the pipeline's own ratio: features vs cache); warm_vs_cold_head = the same
 //    with the shipped default head (models/<backbone>/heads/); warm_vs_cold_written = tap head, class mask
 //    COG written (what `segment --out mask.tif` does). onnxruntime threads: --threads (default 1: shared machine).
@@ -305,21 +306,31 @@ async function warmCold(dir: string): Promise<WarmCold> {
     return { s: (performance.now() - t0) / 1000, head: headMs / 1000, r: o.result };
   };
   type Run = Awaited<ReturnType<typeof run>>;
-  // Medians of repeated runs: one run on this shared 2-core machine can be off by 2× either way.
-  const repeat = async (n: number, cache: boolean, segHead: SegmentationHead, written = false): Promise<Run> => {
-    const all: Run[] = [];
-    for (let i = 0; i < n; i++) all.push(await run(cache, segHead, written));
-    return [...all].sort((x, y) => x.s - y.s)[n >> 1];
+  // Medians of repeated runs: one run on this shared 2-core machine can be off by 2× either way. Cold and warm
+  // runs are interleaved (rounds of one cold run and its share of the warm runs), so a burst of load from
+  // elsewhere lands on both sides of the ratio instead of on whichever block of runs it happened to hit: 15 warm
+  // runs take well under a second back to back, one busy second could move their median by a quarter.
+  const median = (all: Run[]): Run & { spread: string } => {
+    const by = [...all].sort((x, y) => x.s - y.s);
+    const ms = (x: Run) => (1000 * x.s).toFixed(1);
+    return { ...by[by.length >> 1], spread: `${ms(by[Math.floor(by.length / 10)])}–${ms(by[Math.ceil((9 * by.length) / 10) - 1])} ms p10–p90` };
+  };
+  const compare = async (nCold: number, nWarm: number, segHead: SegmentationHead, written = false) => {
+    const cold: Run[] = [], warm: Run[] = [];
+    for (let round = 0; round < nCold; round++) {
+      cold.push(await run(false, segHead, written));
+      const share = Math.floor(((round + 1) * nWarm) / nCold) - Math.floor((round * nWarm) / nCold);
+      for (let i = 0; i < share; i++) warm.push(await run(true, segHead, written));
+    }
+    return { cold: median(cold), warm: median(warm) };
   };
   const coldRuns = opt('cold-runs', 3), warmRuns = opt('warm-runs', 15);
   // The first run also builds the ONNX graphs and sessions and fills the cache; the steady-state cold runs
   // (cache off, runtime open) are the ones compared, so the ratio is about features, not start-up.
   const first = await run(true, timed(tapHead));
-  const cold = await repeat(coldRuns, false, timed(tapHead));
-  const warm = await repeat(warmRuns, true, timed(tapHead));
-  const coldWritten = await repeat(coldRuns, false, timed(tapHead), true);
-  const warmWritten = await repeat(warmRuns, true, timed(tapHead), true);
-  const runs: [string, Run][] = [['first (incl. graph build)', first], [`cold (median of ${coldRuns})`, cold], [`warm (median of ${warmRuns})`, warm],
+  const { cold, warm } = await compare(coldRuns, warmRuns, timed(tapHead));
+  const { cold: coldWritten, warm: warmWritten } = await compare(coldRuns, warmRuns, timed(tapHead), true);
+  const runs: [string, Run & { spread?: string }][] = [['first (incl. graph build)', first], [`cold (median of ${coldRuns})`, cold], [`warm (median of ${warmRuns})`, warm],
     [`cold, mask COG written (median of ${coldRuns})`, coldWritten], [`warm, mask COG written (median of ${warmRuns})`, warmWritten]];
   // The shipped default head on the same features (bands 3, 2, 1 like the tap head's preparer, so the cache is shared).
   const found = shipped ? findDefaultHead('seg') : null;
@@ -329,8 +340,7 @@ async function warmCold(dir: string): Promise<WarmCold> {
     try {
       const h = timed(predictor);
       await run(true, h); // builds the head's session
-      const headCold = await repeat(coldRuns, false, h);
-      const headWarm = await repeat(warmRuns, true, h);
+      const { cold: headCold, warm: headWarm } = await compare(coldRuns, warmRuns, h);
       runs.push([`cold, default head ${found.name} (median of ${coldRuns})`, headCold], [`warm, default head ${found.name} (median of ${warmRuns})`, headWarm]);
       headRatio = headCold.s / headWarm.s;
     } finally {
@@ -341,7 +351,7 @@ async function warmCold(dir: string): Promise<WarmCold> {
   }
   const km2 = (src.info.width * src.info.height * Math.abs(src.info.pixelSize[0] * src.info.pixelSize[1])) / 1e6;
   for (const [name, x] of runs) {
-    console.log(`${name}: ${x.r.tiles} tiles (${x.r.extractedTiles} extracted, ${x.r.cacheHits} cached) in ${x.s.toFixed(3)} s (head ${x.head.toFixed(3)} s, ${((100 * x.head) / x.s).toFixed(0)} %): ${(x.r.tiles / x.s).toFixed(2)} tiles/s, ${(km2 / (x.s / 60)).toFixed(0)} km²/min (${threads} thread${threads === 1 ? '' : 's'})`);
+    console.log(`${name}: ${x.r.tiles} tiles (${x.r.extractedTiles} extracted, ${x.r.cacheHits} cached) in ${x.s.toFixed(3)} s (head ${x.head.toFixed(3)} s, ${((100 * x.head) / x.s).toFixed(0)} %): ${(x.r.tiles / x.s).toFixed(2)} tiles/s, ${(km2 / (x.s / 60)).toFixed(0)} km²/min (${threads} thread${threads === 1 ? '' : 's'})${x.spread ? `; ${x.spread}` : ''}`);
   }
   await handle.release();
   await src.close();
