@@ -14,6 +14,7 @@
 //    that costs next to nothing (the pipeline's own ratio: features vs cache); warm_vs_cold_head = the same
 //    with the shipped default head (models/<backbone>/heads/); warm_vs_cold_written = tap head, class mask
 //    COG written (what `segment --out mask.tif` does). onnxruntime threads: --threads (default 1: shared machine).
+// Parts 3, 1 and 2 run in that order, 3 and 2 each in a child process of their own (--only-warm-cold: part 3 alone).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -362,26 +363,41 @@ async function warmCold(dir: string): Promise<WarmCold> {
 const fmtWarmCold = (w: WarmCold) => `warm_vs_cold=${w.pipeline.toFixed(1)}`;
 const fmtHead = (w: WarmCold | null) => `warm_vs_cold_head=${w?.head ? w.head.toFixed(1) : 'NA'} warm_vs_cold_written=${w ? w.written.toFixed(1) : 'NA'}`;
 
+/** Runs this file again as a child for one part of the bench, forwarding the options; returns its stdout. */
+function child(flag: string, extra: string[] = []): string {
+  const forwarded = args.filter((a) => a !== '--only-warm-cold');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', fileURLToPath(import.meta.url), ...forwarded, flag, ...extra], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  process.stdout.write(r.stdout);
+  if (r.status !== 0) throw new Error(`${flag} run failed: ${r.stderr}`);
+  return r.stdout;
+}
+
 async function main() {
   if (args.includes('--child-large')) return largeChild(opt('size', 20000));
   const dir = mkdtempSync(join(tmpdir(), 'sdf-bench-'));
   try {
-    if (args.includes('--only-warm-cold')) {
+    if (args.includes('--only-warm-cold') || args.includes('--child-warm-cold')) {
       const w = await warmCold(dir);
-      console.log(`pipeline: ${fmtWarmCold(w)} ${fmtHead(w)}`);
+      if (args.includes('--child-warm-cold')) console.log(`WARM_COLD=${JSON.stringify(w)}`);
+      else console.log(`pipeline: ${fmtWarmCold(w)} ${fmtHead(w)}`);
       return;
+    }
+    // Each part in a fresh process, the cold/warm comparison first: measured after the 20000² run in the same
+    // process tree it came out 44-49× in half the runs against 57-61× alone (session 6), the machine still busy
+    // with what the large run left behind; apart, no part pays for another's heap, JIT state or page cache.
+    let w: WarmCold | null = null;
+    if (!args.includes('--skip-warm-cold')) {
+      const out = child('--child-warm-cold');
+      w = JSON.parse(out.match(/WARM_COLD=(.*)/)?.[1] ?? 'null') as WarmCold | null;
+      if (!w) throw new Error('cold/warm run printed no result');
     }
     const s = await loadSample();
     const ratio = await polygonizeBench(dir, s);
     let rss = 'NA';
     if (!args.includes('--skip-large')) {
       const size = opt('size', 20000);
-      const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child-large', '--size', String(size)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-      process.stdout.write(r.stdout);
-      if (r.status !== 0) throw new Error(`large run failed: ${r.stderr}`);
-      rss = r.stdout.match(/RSS_GB=([\d.]+)/)?.[1] ?? 'NA';
+      rss = child('--child-large', ['--size', String(size)]).match(/RSS_GB=([\d.]+)/)?.[1] ?? 'NA';
     }
-    const w = args.includes('--skip-warm-cold') ? null : await warmCold(dir);
     console.log(`pipeline: ${w ? fmtWarmCold(w) : 'warm_vs_cold=NA'} peak_rss_gb_20k=${rss} polygonize_vs_gdal=${ratio.toFixed(2)} ${fmtHead(w)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
