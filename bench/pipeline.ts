@@ -365,8 +365,7 @@ const fmtHead = (w: WarmCold | null) => `warm_vs_cold_head=${w?.head ? w.head.to
 
 /** Runs this file again as a child for one part of the bench, forwarding the options; returns its stdout. */
 function child(flag: string, extra: string[] = []): string {
-  const forwarded = args.filter((a) => a !== '--only-warm-cold');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', fileURLToPath(import.meta.url), ...forwarded, flag, ...extra], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', fileURLToPath(import.meta.url), ...args, flag, ...extra], { encoding: 'utf8', maxBuffer: 1 << 24 });
   process.stdout.write(r.stdout);
   if (r.status !== 0) throw new Error(`${flag} run failed: ${r.stderr}`);
   return r.stdout;
@@ -383,8 +382,8 @@ async function main() {
       return;
     }
     // Each part in a fresh process, the cold/warm comparison first: measured after the 20000² run in the same
-    // process tree it came out 44-49× in half the runs against 57-61× alone (session 6), the machine still busy
-    // with what the large run left behind; apart, no part pays for another's heap, JIT state or page cache.
+    // process tree it came out 44-49× in half the runs against 57-61× alone (session 6; no dirty pages were
+    // pending, the cause was not pinned down); apart, no part pays for another's heap, JIT state or page cache.
     let w: WarmCold | null = null;
     if (!args.includes('--skip-warm-cold')) {
       const out = child('--child-warm-cold');
