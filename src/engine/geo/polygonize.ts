@@ -69,30 +69,32 @@ function find(parent: Int32Array, i: number): number {
   return i;
 }
 
+/** Joins the sets of pixels a and b, the smaller root becoming the root of both. */
+function union(parent: Int32Array, a: number, b: number): void {
+  const ra = find(parent, a);
+  const rb = find(parent, b);
+  if (ra !== rb) {
+    if (ra < rb) parent[rb] = ra;
+    else parent[ra] = rb;
+  }
+}
+
 /** Component id per pixel (−1 for nodata) and the number of components. */
 export function labelComponents(mask: ArrayLike<number>, width: number, height: number, connectivity: Connectivity, nodata: number | null): { labels: Int32Array; count: number } {
   const n = width * height;
   const parent = new Int32Array(n);
   for (let i = 0; i < n; i++) parent[i] = i;
-  const union = (a: number, b: number) => {
-    const ra = find(parent, a);
-    const rb = find(parent, b);
-    if (ra !== rb) {
-      if (ra < rb) parent[rb] = ra;
-      else parent[ra] = rb;
-    }
-  };
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
       const v = mask[i];
       if (v === nodata) continue;
-      if (x > 0 && mask[i - 1] === v) union(i, i - 1);
+      if (x > 0 && mask[i - 1] === v) union(parent, i, i - 1);
       if (y > 0) {
-        if (mask[i - width] === v) union(i, i - width);
+        if (mask[i - width] === v) union(parent, i, i - width);
         if (connectivity === 8) {
-          if (x > 0 && mask[i - width - 1] === v) union(i, i - width - 1);
-          if (x < width - 1 && mask[i - width + 1] === v) union(i, i - width + 1);
+          if (x > 0 && mask[i - width - 1] === v) union(parent, i, i - width - 1);
+          if (x < width - 1 && mask[i - width + 1] === v) union(parent, i, i - width + 1);
         }
       }
     }
@@ -122,6 +124,64 @@ const SY = [0, 0, 1, 1];
 const NX = [0, 1, 0, -1];
 const NY = [-1, 0, 1, 0];
 
+/** Label at (x, y), −1 outside the mask. */
+function labelAt(labels: Int32Array, width: number, height: number, x: number, y: number): number {
+  return x < 0 || y < 0 || x >= width || y >= height ? -1 : labels[y * width + x];
+}
+
+/**
+ * The closed ring that starts on side s0 of pixel (x0, y0) and keeps its component on the right, marking each
+ * side it follows in `visited`. A module-level function, not a closure of the caller: V8 keeps its optimised code
+ * across calls and collections.
+ */
+function traceRing(labels: Int32Array, width: number, height: number, nodes: Uint8Array | null, visited: Uint8Array, x0: number, y0: number, s0: number): number[][] {
+  const c = labels[y0 * width + x0];
+  const W1 = width + 1;
+  const ring: number[][] = [];
+  let x = x0;
+  let y = y0;
+  let s = s0;
+  let lastDir = -1;
+  for (;;) {
+    visited[y * width + x] |= 1 << s;
+    if (s !== lastDir || (nodes && nodes[(y + SY[s]) * W1 + x + SX[s]])) {
+      ring.push([x + SX[s], y + SY[s]]);
+      lastDir = s;
+    }
+    // Candidates at the end vertex of (x, y, s): hug (same pixel, next side), straight (the pixel
+    // ahead, same side) or left (the diagonal pixel, previous side).
+    const ax = x + DX[s];
+    const ay = y + DY[s];
+    const dx = ax + NX[s];
+    const dy = ay + NY[s];
+    const aheadSame = labelAt(labels, width, height, ax, ay) === c;
+    const diagSame = labelAt(labels, width, height, dx, dy) === c;
+    let nx: number, ny: number, ns: number;
+    // Crossing to a diagonal pixel of the same component at a saddle splits the boundary into an
+    // outer ring and a hole that touch at the vertex (valid OGC) instead of one self-touching ring;
+    // the two pixels can only be the same component here if the labelling connected them.
+    if (diagSame) {
+      nx = dx; ny = dy; ns = (s + 3) & 3;
+    } else if (!aheadSame) {
+      nx = x; ny = y; ns = (s + 1) & 3;
+    } else {
+      nx = ax; ny = ay; ns = s;
+    }
+    x = nx;
+    y = ny;
+    s = ns;
+    if (x === x0 && y === y0 && s === s0) break;
+  }
+  // The start vertex may lie mid-way along a straight run: drop it if collinear.
+  if (ring.length > 2) {
+    const a = ring[ring.length - 1], b = ring[0], d = ring[1];
+    const isNode = nodes !== null && nodes[b[1] * W1 + b[0]] === 1;
+    if (!isNode && (b[0] - a[0]) * (d[1] - b[1]) - (b[1] - a[1]) * (d[0] - b[0]) === 0) ring.shift();
+  }
+  ring.push([ring[0][0], ring[0][1]]);
+  return ring;
+}
+
 export function polygonize(mask: ArrayLike<number>, width: number, height: number, opts: PolygonizeOptions = {}): PixelPolygon[] {
   return polygonizeWithNodes(mask, width, height, opts).polygons;
 }
@@ -137,9 +197,8 @@ export function polygonizeWithNodes(mask: ArrayLike<number>, width: number, heig
   const connectivity = opts.connectivity ?? 4;
   const nodata = opts.nodata ?? null;
   const { labels, count } = labelComponents(mask, width, height, connectivity, nodata);
-  const lab = (x: number, y: number) => (x < 0 || y < 0 || x >= width || y >= height ? -1 : labels[y * width + x]);
-  const hasEdge = (x: number, y: number, s: number) => lab(x + NX[s], y + NY[s]) !== labels[y * width + x];
 
+  const weights = opts.weights;
   const pixels = new Float64Array(count);
   const weightSum = new Float64Array(count);
   const value = new Int32Array(count);
@@ -157,7 +216,7 @@ export function polygonizeWithNodes(mask: ArrayLike<number>, width: number, heig
       if (c < 0) continue;
       pixels[c]++;
       value[c] = mask[i];
-      if (opts.weights) weightSum[c] += opts.weights[i];
+      if (weights) weightSum[c] += weights[i];
       if (x < bbox[4 * c]) bbox[4 * c] = x;
       if (y < bbox[4 * c + 1]) bbox[4 * c + 1] = y;
       if (x + 1 > bbox[4 * c + 2]) bbox[4 * c + 2] = x + 1;
@@ -166,7 +225,6 @@ export function polygonizeWithNodes(mask: ArrayLike<number>, width: number, heig
   }
 
   const nodes = opts.keepNodes ? boundaryNodes(labels, width, height) : null;
-  const W1 = width + 1;
   const visited = new Uint8Array(width * height); // 4 bits: sides already traced
   const rings: number[][][][] = Array.from({ length: count }, () => []);
   for (let y0 = 0; y0 < height; y0++) {
@@ -175,50 +233,8 @@ export function polygonizeWithNodes(mask: ArrayLike<number>, width: number, heig
       const c = labels[y0 * width + x0];
       if (c < 0) continue;
       for (let s0 = 0; s0 < 4; s0++) {
-        if (visited[y0 * width + x0] & (1 << s0) || !hasEdge(x0, y0, s0)) continue;
-        const ring: number[][] = [];
-        let x = x0;
-        let y = y0;
-        let s = s0;
-        let lastDir = -1;
-        for (;;) {
-          visited[y * width + x] |= 1 << s;
-          if (s !== lastDir || (nodes && nodes[(y + SY[s]) * W1 + x + SX[s]])) {
-            ring.push([x + SX[s], y + SY[s]]);
-            lastDir = s;
-          }
-          // Candidates at the end vertex of (x, y, s): hug (same pixel, next side), straight (the pixel
-          // ahead, same side) or left (the diagonal pixel, previous side).
-          const ax = x + DX[s];
-          const ay = y + DY[s];
-          const dx = ax + NX[s];
-          const dy = ay + NY[s];
-          const aheadSame = lab(ax, ay) === c;
-          const diagSame = lab(dx, dy) === c;
-          let nx: number, ny: number, ns: number;
-          // Crossing to a diagonal pixel of the same component at a saddle splits the boundary into an
-          // outer ring and a hole that touch at the vertex (valid OGC) instead of one self-touching ring;
-          // the two pixels can only be the same component here if the labelling connected them.
-          if (diagSame) {
-            nx = dx; ny = dy; ns = (s + 3) & 3;
-          } else if (!aheadSame) {
-            nx = x; ny = y; ns = (s + 1) & 3;
-          } else {
-            nx = ax; ny = ay; ns = s;
-          }
-          x = nx;
-          y = ny;
-          s = ns;
-          if (x === x0 && y === y0 && s === s0) break;
-        }
-        // The start vertex may lie mid-way along a straight run: drop it if collinear.
-        if (ring.length > 2) {
-          const a = ring[ring.length - 1], b = ring[0], d = ring[1];
-          const isNode = nodes !== null && nodes[b[1] * W1 + b[0]] === 1;
-          if (!isNode && (b[0] - a[0]) * (d[1] - b[1]) - (b[1] - a[1]) * (d[0] - b[0]) === 0) ring.shift();
-        }
-        ring.push([ring[0][0], ring[0][1]]);
-        rings[c].push(ring);
+        if (visited[y0 * width + x0] & (1 << s0) || labelAt(labels, width, height, x0 + NX[s0], y0 + NY[s0]) === c) continue;
+        rings[c].push(traceRing(labels, width, height, nodes, visited, x0, y0, s0));
       }
     }
   }
