@@ -45,10 +45,10 @@ export interface PolygonizeOptions {
 export function boundaryNodes(labels: Int32Array, width: number, height: number): Uint8Array {
   const W1 = width + 1;
   const nodes = new Uint8Array(W1 * (height + 1));
-  const lab = (x: number, y: number) => (x < 0 || y < 0 || x >= width || y >= height ? -1 : labels[y * width + x]);
   for (let y = 0; y <= height; y++) {
     for (let x = 0; x <= width; x++) {
-      const a = lab(x - 1, y - 1), b = lab(x, y - 1), c = lab(x - 1, y), d = lab(x, y);
+      const a = labelAt(labels, width, height, x - 1, y - 1), b = labelAt(labels, width, height, x, y - 1);
+      const c = labelAt(labels, width, height, x - 1, y), d = labelAt(labels, width, height, x, y);
       const distinct = 1 + (b !== a ? 1 : 0) + (c !== a && c !== b ? 1 : 0) + (d !== a && d !== b && d !== c ? 1 : 0);
       if (distinct >= 3 || (distinct === 2 && a === d && b === c)) nodes[y * W1 + x] = 1;
     }
@@ -130,7 +130,7 @@ function labelAt(labels: Int32Array, width: number, height: number, x: number, y
 }
 
 /**
- * The closed ring that starts on side s0 of pixel (x0, y0) and keeps its component on the right, marking each
+ * The closed boundary ring of pixel (x0, y0)'s component that starts on the pixel's side s0, marking each
  * side it follows in `visited`. A module-level function, not a closure of the caller: V8 keeps its optimised code
  * across calls and collections.
  */
